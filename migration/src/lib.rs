@@ -1,0 +1,28 @@
+//! Database schema of Hearth: tables, the rules the database enforces itself
+//! (constraints and triggers), and the reference data every installation has
+//! (reason codes and the built-in roles).
+//!
+//! DDL is written as SQL with a small per-backend type map rather than with
+//! the query builder, because the triggers have to be SQL anyway and one
+//! readable statement per table is easier to review than builder chains.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_schema;
+mod m20261122_000002_rules;
+mod m20261122_000003_seed;
+mod sql;
+
+/// Runs Hearth's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_schema::Migration),
+            Box::new(m20261122_000002_rules::Migration),
+            Box::new(m20261122_000003_seed::Migration),
+        ]
+    }
+}

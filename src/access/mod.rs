@@ -1,0 +1,11 @@
+//! Need-to-know access: the one policy table (`policy`), the caller
+//! (`principal`), row scoping in SQL (`scope`) and the gate every sensitive
+//! field passes through (`gate`), which also notes the read for the audit log.
+pub mod gate;
+pub mod policy;
+pub mod principal;
+pub mod scope;
+
+pub use gate::{Subject, gate, require};
+pub use policy::{Permission, Scope};
+pub use principal::Principal;

@@ -1,0 +1,227 @@
+//! The caller of a request: user, permissions with scopes, and the sets of
+//! records that their OWN and UNIT scopes reach. Loaded from the database on
+//! every request, so that a change of role, a deactivation or an ended
+//! caseload assignment takes effect at the next request, not at token expiry.
+use sea_orm::sea_query::ExprTrait;
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::policy::{Permission, Scope};
+use crate::domain::today;
+use crate::entity::{
+    care_setting, caseload, child, emergency_grant, placement, role, role_permission, user,
+    user_role,
+};
+use crate::error::{AppError, AppResult};
+
+/// Who is asking, and what they may reach.
+#[derive(Debug, Clone, Default)]
+pub struct Principal {
+    /// User id (the token's subject).
+    pub user_id: Uuid,
+    /// Username, for audit events.
+    pub username: String,
+    /// The user's unit.
+    pub unit_id: Option<Uuid>,
+    /// Role names, for audit events.
+    pub roles: Vec<String>,
+    /// Access token id (jti), for audit events.
+    pub token_id: String,
+    /// Whether the user must change a temporary password first.
+    pub must_change_password: bool,
+    /// Granted permissions with the widest scope any role gives.
+    pub permissions: HashMap<Permission, Scope>,
+    /// Children in the active caseload or currently placed in a supported home.
+    pub own_children: HashSet<Uuid>,
+    /// Foster homes the user supports as secretary.
+    pub supported_settings: HashSet<Uuid>,
+    /// Supported homes and settings where a caseload child is or was placed.
+    pub own_settings: HashSet<Uuid>,
+    /// Settings of the unit and settings where a child of the unit is or was placed.
+    pub unit_settings: HashSet<Uuid>,
+    /// Active emergency grants: child id to grant id.
+    pub grants: HashMap<Uuid, Uuid>,
+    /// Settings where a child under an emergency grant is or was placed.
+    pub granted_settings: HashSet<Uuid>,
+}
+
+impl Principal {
+    /// Loads the principal of an authenticated token. An unknown or
+    /// deactivated user is `UNAUTHENTICATED`.
+    pub async fn load(db: &DatabaseConnection, user_id: Uuid, token_id: String) -> AppResult<Self> {
+        let user = user::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .filter(|u| u.active)
+            .ok_or(AppError::Unauthenticated)?;
+        let role_ids: Vec<Uuid> = user_role::Entity::find()
+            .select_only()
+            .column(user_role::Column::RoleId)
+            .filter(user_role::Column::UserId.eq(user_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let grants: Vec<(String, String)> = role_permission::Entity::find()
+            .select_only()
+            .column(role_permission::Column::Permission)
+            .column(role_permission::Column::Scope)
+            .filter(role_permission::Column::RoleId.is_in(role_ids.clone()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut permissions: HashMap<Permission, Scope> = HashMap::new();
+        for (perm, scope) in grants {
+            if let (Some(p), Some(s)) = (Permission::parse(&perm), Scope::parse(&scope)) {
+                let entry = permissions.entry(p).or_insert(s);
+                *entry = (*entry).max(s);
+            }
+        }
+        let mut roles: Vec<String> = role::Entity::find()
+            .filter(role::Column::Id.is_in(role_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        roles.sort();
+        let mut principal = Principal {
+            user_id,
+            username: user.username,
+            unit_id: user.unit_id,
+            roles,
+            token_id,
+            must_change_password: user.must_change_password,
+            permissions,
+            ..Default::default()
+        };
+        principal.load_reach(db).await?;
+        Ok(principal)
+    }
+
+    async fn load_reach(&mut self, db: &DatabaseConnection) -> AppResult<()> {
+        let today = today();
+        let uses = |s: Scope| self.permissions.values().any(|v| *v == s);
+        if uses(Scope::Own) {
+            let caseload: Vec<Uuid> = caseload::Entity::find()
+                .select_only()
+                .column(caseload::Column::ChildId)
+                .filter(caseload::Column::UserId.eq(self.user_id))
+                .filter(caseload::Column::FromDate.lte(today))
+                .filter(
+                    caseload::Column::ToDate
+                        .is_null()
+                        .or(caseload::Column::ToDate.gte(today)),
+                )
+                .into_tuple()
+                .all(db)
+                .await?;
+            let supported: Vec<Uuid> = care_setting::Entity::find()
+                .select_only()
+                .column(care_setting::Column::Id)
+                .filter(care_setting::Column::SecretaryId.eq(self.user_id))
+                .into_tuple()
+                .all(db)
+                .await?;
+            // Children placed now in a supported home, and settings where a
+            // caseload child is or was placed, in one query over placements.
+            let rows: Vec<(Uuid, Uuid, chrono::NaiveDate, Option<chrono::NaiveDate>)> =
+                placement::Entity::find()
+                    .select_only()
+                    .column(placement::Column::ChildId)
+                    .column(placement::Column::SettingId)
+                    .column(placement::Column::StartDate)
+                    .column(placement::Column::EndDate)
+                    .filter(
+                        placement::Column::ChildId
+                            .is_in(caseload.clone())
+                            .or(placement::Column::SettingId.is_in(supported.clone())),
+                    )
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+            self.supported_settings = supported.into_iter().collect();
+            self.own_children = caseload.iter().copied().collect();
+            self.own_settings = self.supported_settings.clone();
+            let caseload: HashSet<Uuid> = caseload.into_iter().collect();
+            for (child_id, setting_id, start, end) in rows {
+                if caseload.contains(&child_id) {
+                    self.own_settings.insert(setting_id);
+                }
+                let current = start <= today && end.is_none_or(|e| e >= today);
+                if current && self.supported_settings.contains(&setting_id) {
+                    self.own_children.insert(child_id);
+                }
+            }
+        }
+        if let (true, Some(unit)) = (uses(Scope::Unit), self.unit_id) {
+            let of_unit_children = Query::select()
+                .column(child::Column::Id)
+                .from(child::Entity)
+                .and_where(Expr::col(child::Column::UnitId).eq(unit))
+                .to_owned();
+            let settings: Vec<Uuid> = care_setting::Entity::find()
+                .select_only()
+                .column(care_setting::Column::Id)
+                .filter(
+                    care_setting::Column::UnitId
+                        .eq(unit)
+                        .or(care_setting::Column::Id.in_subquery(
+                            Query::select()
+                                .column(placement::Column::SettingId)
+                                .from(placement::Entity)
+                                .and_where(
+                                    Expr::col(placement::Column::ChildId)
+                                        .in_subquery(of_unit_children),
+                                )
+                                .to_owned(),
+                        )),
+                )
+                .into_tuple()
+                .all(db)
+                .await?;
+            self.unit_settings = settings.into_iter().collect();
+        }
+        if self.permissions.contains_key(&Permission::EmergencyAccess) {
+            let grants: Vec<(Uuid, Uuid)> = emergency_grant::Entity::find()
+                .select_only()
+                .column(emergency_grant::Column::ChildId)
+                .column(emergency_grant::Column::Id)
+                .filter(emergency_grant::Column::UserId.eq(self.user_id))
+                .filter(emergency_grant::Column::ExpiresAt.gt(Utc::now()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            self.grants = grants.into_iter().collect();
+            if !self.grants.is_empty() {
+                let settings: Vec<Uuid> = placement::Entity::find()
+                    .select_only()
+                    .column(placement::Column::SettingId)
+                    .filter(placement::Column::ChildId.is_in(self.grants.keys().copied()))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                self.granted_settings = settings.into_iter().collect();
+            }
+        }
+        Ok(())
+    }
+
+    /// The scope of `permission`, if granted.
+    pub fn scope(&self, permission: Permission) -> Option<Scope> {
+        self.permissions.get(&permission).copied()
+    }
+
+    /// Whether the user holds `permission` at any scope.
+    pub fn has(&self, permission: Permission) -> bool {
+        self.permissions.contains_key(&permission)
+    }
+
+    /// Requires `permission` at any scope, or `FORBIDDEN`.
+    pub fn require(&self, permission: Permission) -> AppResult<Scope> {
+        self.scope(permission).ok_or(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,69 @@
+//! The audit writer: one task that takes the events of many requests,
+//! appends them to the chain in one transaction, and acknowledges each
+//! request only after the commit. Batching across requests keeps the cost
+//! per request to a share of one commit; a request whose events could not
+//! be written gets an error and sends no data (fail closed).
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::chain;
+use super::event::{Actor, NewEvent};
+use crate::error::{AppError, AppResult};
+
+type Job = (Vec<(Actor, NewEvent)>, oneshot::Sender<AppResult<()>>);
+
+/// Handle to the writer task.
+#[derive(Clone, Debug)]
+pub struct AuditWriter {
+    tx: mpsc::Sender<Job>,
+}
+
+/// Most requests folded into one transaction.
+const MAX_BATCH: usize = 256;
+
+impl AuditWriter {
+    /// Starts the writer task on `db`.
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Job>(4096);
+        tokio::spawn(async move {
+            let mut jobs = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+                let events: Vec<(Actor, NewEvent)> = jobs
+                    .iter_mut()
+                    .flat_map(|(e, _)| std::mem::take(e))
+                    .collect();
+                let result = write(&db, events).await;
+                for (_, ack) in jobs.drain(..) {
+                    let reply = match &result {
+                        Ok(()) => Ok(()),
+                        Err(e) => Err(AppError::internal(format!("audit write failed: {e:?}"))),
+                    };
+                    // The request may have gone (client closed); nothing to do then.
+                    let _ = ack.send(reply);
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    /// Writes `events` and waits until they are committed.
+    pub async fn write(&self, events: Vec<(Actor, NewEvent)>) -> AppResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send((events, ack))
+            .await
+            .map_err(|_| AppError::internal("audit writer has stopped"))?;
+        done.await
+            .map_err(|_| AppError::internal("audit writer dropped the request"))?
+    }
+}
+
+async fn write(db: &DatabaseConnection, events: Vec<(Actor, NewEvent)>) -> AppResult<()> {
+    let txn = db.begin().await?;
+    chain::append(&txn, events).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! Layered settings: `config/default.toml`, then `config/production.toml`
+//! when the profile is production, then `HEARTH_*` environment variables
+//! (`HEARTH_SECTION__KEY`). Both files are compiled in, so the binary runs
+//! from any directory. Unknown keys are rejected with their name.
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+const PRODUCTION_TOML: &str = include_str!("../config/production.toml");
+/// The development JWT secret; production refuses it.
+pub const DEV_JWT_SECRET: &str = "development-secret-change-me-0123456789abcdef";
+/// `HEARTH_*` variables that are not settings (they belong to the command
+/// line tools and the tests), so they are not treated as unknown keys.
+const NOT_SETTINGS: &[&str] = &[
+    "TEST_DATABASE_URL",
+    "DEMO_PASSWORD",
+    "ADMIN_PASSWORD",
+    "LOG_CAPTURE",
+];
+
+/// All settings of Hearth.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `development` or `production`.
+    pub profile: String,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub access: AccessConfig,
+    pub audit: AuditConfig,
+    pub log: LogConfig,
+}
+
+/// HTTP server and GraphQL limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: String,
+    pub graphiql: bool,
+    pub introspection: bool,
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+/// Database connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+/// Tokens and login protection.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub jwt_secret: String,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    pub max_failed_logins: i32,
+    pub lockout_secs: i64,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    // The secret must never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Emergency access.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessConfig {
+    pub emergency_access_minutes: i64,
+}
+
+/// Audit review settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    pub office_hours_start: u32,
+    pub office_hours_end: u32,
+    pub timezone: String,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: String,
+    pub filter: String,
+}
+
+impl Config {
+    /// Loads the settings for the profile named by `HEARTH_PROFILE`
+    /// (default `development`) and validates them.
+    pub fn load() -> anyhow::Result<Self> {
+        let env = Env::prefixed("HEARTH_").ignore(NOT_SETTINGS).split("__");
+        let production = std::env::var("HEARTH_PROFILE").is_ok_and(|p| p == "production");
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if production {
+            figment = figment.merge(Toml::string(PRODUCTION_TOML));
+        }
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The development defaults, for tests and tools.
+    pub fn development() -> anyhow::Result<Self> {
+        let config: Config = Figment::from(Toml::string(DEFAULT_TOML))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid built-in configuration: {e}"))?;
+        Ok(config)
+    }
+
+    /// Whether this is the production profile.
+    pub fn is_production(&self) -> bool {
+        self.profile == "production"
+    }
+
+    /// Checks settings that can be wrong, with a message saying what to change.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use anyhow::bail;
+        if !matches!(self.profile.as_str(), "development" | "production") {
+            bail!(
+                "profile must be development or production, not {:?}",
+                self.profile
+            );
+        }
+        if self.auth.jwt_secret.len() < 32 {
+            bail!(
+                "the JWT secret is missing or shorter than 32 bytes: set HEARTH_AUTH__JWT_SECRET \
+                 to a random value of at least 32 bytes (e.g. `openssl rand -hex 32`)"
+            );
+        }
+        if self.is_production() && self.auth.jwt_secret == DEV_JWT_SECRET {
+            bail!(
+                "the production profile refuses the development JWT secret: set \
+                 HEARTH_AUTH__JWT_SECRET to a random value of at least 32 bytes"
+            );
+        }
+        if self.database.url.is_empty() {
+            bail!(
+                "no database URL: set HEARTH_DATABASE__URL (e.g. postgres://user:pw@host/hearth)"
+            );
+        }
+        if self.auth.access_token_ttl_secs <= 0 || self.auth.refresh_token_ttl_secs <= 0 {
+            bail!(
+                "token lifetimes must be positive (HEARTH_AUTH__ACCESS_TOKEN_TTL_SECS, HEARTH_AUTH__REFRESH_TOKEN_TTL_SECS)"
+            );
+        }
+        if !(1..=24 * 60).contains(&self.access.emergency_access_minutes) {
+            bail!("HEARTH_ACCESS__EMERGENCY_ACCESS_MINUTES must be between 1 and 1440");
+        }
+        if self.audit.office_hours_start >= self.audit.office_hours_end
+            || self.audit.office_hours_end > 24
+        {
+            bail!("office hours must satisfy start < end <= 24 (HEARTH_AUDIT__OFFICE_HOURS_*)");
+        }
+        if self.audit.timezone.parse::<chrono_tz::Tz>().is_err() {
+            bail!(
+                "HEARTH_AUDIT__TIMEZONE is not a known time zone: {:?}",
+                self.audit.timezone
+            );
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!("HEARTH_LOG__FORMAT must be text or json");
+        }
+        Ok(())
+    }
+}

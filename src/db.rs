@@ -1,0 +1,98 @@
+//! Database connection, migrations and the mapping of database errors.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+
+use crate::error::AppError;
+
+/// Counts every SQL statement sent, for `/metrics` and the N+1 test.
+#[derive(Debug, Default)]
+pub struct StatementCounter(AtomicU64);
+
+impl StatementCounter {
+    /// Statements sent since start.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Connects, creating the SQLite file's folder where needed. SQLite gets a
+/// single connection: it has one writer anyway, and one connection avoids
+/// `SQLITE_BUSY` between the audit writer and mutations.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+) -> anyhow::Result<(DatabaseConnection, Arc<StatementCounter>)> {
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite {
+        if let Some(path) = sqlite_file(url) {
+            if let Some(parent) = std::path::Path::new(&path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(if sqlite { 1 } else { max_connections })
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let mut db = Database::connect(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+    if sqlite {
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+            .await?;
+    }
+    let counter = Arc::new(StatementCounter::default());
+    let c = counter.clone();
+    db.set_metric_callback(move |_| {
+        c.0.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && !path.contains(":memory:")).then(|| path.to_owned())
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// Whether every migration has been applied (for `/readyz`).
+pub async fn migrations_current(db: &DatabaseConnection) -> bool {
+    matches!(Migrator::get_pending_migrations(db).await, Ok(p) if p.is_empty())
+}
+
+/// Maps a database error to what the client may know about it.
+pub fn classify(err: DbErr) -> AppError {
+    let text = err.to_string();
+    if text.contains("placement overlaps another placement") {
+        return AppError::Conflict(
+            "The placement overlaps another placement of the same child.".into(),
+        );
+    }
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict("A record with the same unique value already exists.".into())
+        }
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+            AppError::bad_input("id", "A referenced record does not exist.")
+        }
+        _ => AppError::internal(text),
+    }
+}

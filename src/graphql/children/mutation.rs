@@ -1,0 +1,303 @@
+//! Child mutations: create, correct, assign a case worker.
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::Utc;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::types::Child;
+use crate::access::{Permission, Principal, Scope, require, scope};
+use crate::audit::Action;
+use crate::domain::pin::PersonalIdentityNumber;
+use crate::entity::{caseload, child, user};
+use crate::error::AppError;
+use crate::graphql::common::{Change, optional_text, parse_id, record_change, required_text};
+use crate::state::AppState;
+
+/// A new child.
+#[derive(InputObject)]
+pub struct CreateChildInput {
+    pub given_name: String,
+    pub family_name: String,
+    /// `YYYYMMDD-NNNN` or `YYYYMMDDNNNN`; date of birth and sex are derived from it.
+    pub personal_identity_number: String,
+    pub protected_identity: Option<bool>,
+    pub address: Option<String>,
+    /// Defaults to the caller's unit.
+    pub unit_id: Option<ID>,
+}
+
+/// A correction of a child; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateChildInput {
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub personal_identity_number: Option<String>,
+    pub protected_identity: Option<bool>,
+    pub address: Option<String>,
+    pub unit_id: Option<ID>,
+    /// The version read; a stale version gives `CONFLICT`.
+    pub expected_version: Option<i32>,
+}
+
+fn parse_pin(text: &str) -> Result<PersonalIdentityNumber, AppError> {
+    PersonalIdentityNumber::parse(text)
+        .map_err(|e| AppError::bad_input("personalIdentityNumber", e.message()))
+}
+
+/// The unit a write may target: the caller's own unless their scope is ALL.
+fn target_unit(p: &Principal, scope: Scope, requested: Option<&ID>) -> Result<Uuid, AppError> {
+    let own = p.unit_id;
+    match (requested, scope) {
+        (Some(id), Scope::All) => parse_id(id, "unitId"),
+        (Some(id), _) => {
+            let id = parse_id(id, "unitId")?;
+            if Some(id) == own {
+                Ok(id)
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }
+        (None, _) => own.ok_or_else(|| {
+            AppError::bad_input("unitId", "unitId is required for a user without a unit.")
+        }),
+    }
+}
+
+/// The audit view of a child's values.
+pub fn snapshot(c: &child::Model) -> serde_json::Value {
+    json!({
+        "givenName": c.given_name, "familyName": c.family_name,
+        "personalIdentityNumber": c.personal_identity_number, "protectedIdentity": c.protected_identity,
+        "address": c.address, "unitId": c.unit_id.to_string(),
+    })
+}
+
+/// Child mutations.
+#[derive(Default)]
+pub struct ChildMutation;
+
+#[Object]
+impl ChildMutation {
+    /// Registers a child. A case worker gets the child in their own caseload.
+    async fn create_child(&self, ctx: &Context<'_>, input: CreateChildInput) -> Result<Child> {
+        let (rc, p, scope) = require(ctx, Permission::ChildWrite)?;
+        let state = ctx.data::<AppState>()?;
+        let pin = parse_pin(&input.personal_identity_number)?;
+        let given = required_text(&input.given_name, "givenName", 100)?;
+        let family = required_text(&input.family_name, "familyName", 100)?;
+        let address = optional_text(input.address.as_deref(), "address", 300)?;
+        let unit_id = target_unit(&p, scope, input.unit_id.as_ref())?;
+        let now = Utc::now();
+        let txn = state.db.begin().await?;
+        if child::Entity::find()
+            .filter(child::Column::PersonalIdentityNumber.eq(pin.digits()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(
+                "A child with this personal identity number already exists.".into(),
+            )
+            .into());
+        }
+        let row = child::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            personal_identity_number: Set(pin.digits().to_owned()),
+            given_name: Set(given),
+            family_name: Set(family),
+            date_of_birth: Set(pin.date_of_birth()),
+            sex: Set(pin.sex().as_str().to_owned()),
+            protected_identity: Set(input.protected_identity.unwrap_or(false)),
+            address: Set(address),
+            unit_id: Set(unit_id),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        if scope == Scope::Own {
+            insert_assignment(&txn, p.user_id, row.id).await?;
+        }
+        let change = Change {
+            action: Action::Create,
+            entity_type: "Child",
+            entity_id: row.id,
+            subject_child_id: Some(row.id),
+            before: None,
+            after: snapshot(&row),
+            justification: None,
+        };
+        record_change(&txn, ctx, rc, change).await?;
+        txn.commit().await?;
+        tracing::info!(child_id = %row.id, "child created");
+        rc.reload_principal(&state.db).await?;
+        Ok(Child(row))
+    }
+
+    /// Corrects a child. The earlier values stay in the audit trail.
+    async fn update_child(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateChildInput,
+    ) -> Result<Child> {
+        let (rc, p, scope) = require(ctx, Permission::ChildWrite)?;
+        let state = ctx.data::<AppState>()?;
+        let id = parse_id(&id, "id")?;
+        let txn = state.db.begin().await?;
+        let before = writable_child(&txn, &p, scope, id).await?;
+        if input.expected_version.is_some_and(|v| v != before.version) {
+            return Err(AppError::Conflict(
+                "The child was changed by someone else; reload and try again.".into(),
+            )
+            .into());
+        }
+        let mut row: child::ActiveModel = before.clone().into();
+        if let Some(v) = &input.given_name {
+            row.given_name = Set(required_text(v, "givenName", 100)?);
+        }
+        if let Some(v) = &input.family_name {
+            row.family_name = Set(required_text(v, "familyName", 100)?);
+        }
+        if let Some(v) = &input.personal_identity_number {
+            let pin = parse_pin(v)?;
+            row.personal_identity_number = Set(pin.digits().to_owned());
+            row.date_of_birth = Set(pin.date_of_birth());
+            row.sex = Set(pin.sex().as_str().to_owned());
+        }
+        if let Some(v) = input.protected_identity {
+            row.protected_identity = Set(v);
+        }
+        if input.address.is_some() {
+            row.address = Set(optional_text(input.address.as_deref(), "address", 300)?);
+        }
+        if let Some(unit) = &input.unit_id {
+            row.unit_id = Set(target_unit(&p, scope, Some(unit))?);
+        }
+        row.version = Set(before.version + 1);
+        row.updated_at = Set(Utc::now());
+        let after = row.update(&txn).await?;
+        let change = Change {
+            action: Action::Update,
+            entity_type: "Child",
+            entity_id: id,
+            subject_child_id: Some(id),
+            before: Some(snapshot(&before)),
+            after: snapshot(&after),
+            justification: None,
+        };
+        record_change(&txn, ctx, rc, change).await?;
+        txn.commit().await?;
+        tracing::info!(child_id = %id, "child updated");
+        Ok(Child(after))
+    }
+
+    /// Makes a user responsible for a child's case.
+    async fn assign_case_worker(
+        &self,
+        ctx: &Context<'_>,
+        child_id: ID,
+        user_id: ID,
+    ) -> Result<Child> {
+        let (rc, p, scope) = require(ctx, Permission::CaseloadManage)?;
+        let state = ctx.data::<AppState>()?;
+        let child_id = parse_id(&child_id, "childId")?;
+        let user_id = parse_id(&user_id, "userId")?;
+        let txn = state.db.begin().await?;
+        let found = child::Entity::find_by_id(child_id).one(&txn).await?;
+        let child = match (found, scope) {
+            (Some(c), Scope::All) => c,
+            (Some(c), _) if Some(c.unit_id) == p.unit_id => c,
+            _ => return Err(AppError::NotFound.into()),
+        };
+        let worker = user::Entity::find_by_id(user_id)
+            .one(&txn)
+            .await?
+            .filter(|u| u.active)
+            .ok_or(AppError::NotFound)?;
+        if scope != Scope::All && worker.unit_id != p.unit_id {
+            return Err(AppError::Forbidden.into());
+        }
+        if worker.id == p.user_id && scope == Scope::All && !p.has(Permission::ChildRead) {
+            // An administrator may not give themselves case access.
+            return Err(AppError::Forbidden.into());
+        }
+        let assignment = insert_assignment(&txn, worker.id, child.id).await?;
+        let change = Change {
+            action: Action::Create,
+            entity_type: "CaseloadAssignment",
+            entity_id: assignment,
+            subject_child_id: Some(child.id),
+            before: None,
+            after: json!({"userId": worker.id.to_string(), "childId": child.id.to_string()}),
+            justification: None,
+        };
+        record_change(&txn, ctx, rc, change).await?;
+        txn.commit().await?;
+        Ok(Child(child))
+    }
+}
+
+/// Adds an active assignment unless one exists; returns its id.
+async fn insert_assignment<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    user_id: Uuid,
+    child_id: Uuid,
+) -> Result<Uuid, AppError> {
+    let today = crate::domain::today();
+    if let Some(existing) = caseload::Entity::find()
+        .filter(caseload::Column::UserId.eq(user_id))
+        .filter(caseload::Column::ChildId.eq(child_id))
+        .filter(
+            caseload::Column::ToDate
+                .is_null()
+                .or(caseload::Column::ToDate.gte(today)),
+        )
+        .one(txn)
+        .await?
+    {
+        return Ok(existing.id);
+    }
+    let id = Uuid::new_v4();
+    caseload::ActiveModel {
+        id: Set(id),
+        user_id: Set(user_id),
+        child_id: Set(child_id),
+        from_date: Set(today),
+        to_date: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(txn)
+    .await?;
+    Ok(id)
+}
+
+/// A child the caller may change: visible in scope, and inside the write
+/// permission's scope. Anything else is `NOT_FOUND`.
+pub async fn writable_child<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    p: &Principal,
+    write: Scope,
+    id: Uuid,
+) -> Result<child::Model, AppError> {
+    let row = child::Entity::find_by_id(id)
+        .filter(scope::children(p))
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = match write {
+        Scope::All => true,
+        Scope::Unit => Some(row.unit_id) == p.unit_id || p.own_children.contains(&row.id),
+        Scope::Own => p.own_children.contains(&row.id),
+    };
+    if allowed {
+        Ok(row)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,62 @@
+//! The GraphQL schema, assembled from one module per feature.
+pub mod admin;
+pub mod children;
+pub mod common;
+pub mod loaders;
+pub mod pagination;
+pub mod placements;
+pub mod settings;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::auth::resolvers::{AuthMutation, AuthQuery};
+use crate::config::ServerConfig;
+
+/// All queries.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    AuthQuery,
+    children::ChildQuery,
+    placements::PlacementQuery,
+    settings::SettingQuery,
+    admin::AdminQuery,
+);
+
+/// All mutations.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    AuthMutation,
+    children::mutation::ChildMutation,
+    placements::mutation::PlacementMutation,
+    settings::mutation::SettingMutation,
+);
+
+/// The schema type.
+pub type HearthSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema with the configured limits.
+pub fn build(server: &ServerConfig) -> HearthSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(server.max_depth)
+    .limit_complexity(server.max_complexity)
+    .limit_recursive_depth(64);
+    if !server.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}

@@ -1,0 +1,369 @@
+//! Placement mutations: create, correct, end.
+use std::collections::HashSet;
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::rules;
+use super::types::Placement;
+use crate::access::{Permission, require};
+use crate::audit::Action;
+use crate::domain::enums::{EndReason, LegalBasis, ReasonCode, placement_type_of_kind};
+use crate::entity::{care_setting, placement, placement_reason};
+use crate::error::AppError;
+use crate::graphql::children::mutation::writable_child;
+use crate::graphql::common::{Change, parse_id, record_change};
+use crate::graphql::loaders::scoped_placements;
+use crate::state::AppState;
+
+/// A reason of a new placement.
+#[derive(InputObject, Clone)]
+pub struct PlacementReasonInput {
+    pub code: ReasonCode,
+    pub primary: bool,
+}
+
+/// A new placement.
+#[derive(InputObject)]
+pub struct CreatePlacementInput {
+    pub child_id: ID,
+    pub setting_id: ID,
+    pub legal_basis: LegalBasis,
+    pub start_date: NaiveDate,
+    /// For a placement registered after it ended; needs `endReason`.
+    pub end_date: Option<NaiveDate>,
+    pub end_reason: Option<EndReason>,
+    pub planned_end_date: Option<NaiveDate>,
+    /// Whole SEK per day, not negative.
+    pub daily_cost: i64,
+    /// At least one, exactly one primary.
+    pub reasons: Vec<PlacementReasonInput>,
+}
+
+/// A correction of a placement; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdatePlacementInput {
+    pub legal_basis: Option<LegalBasis>,
+    pub start_date: Option<NaiveDate>,
+    pub planned_end_date: Option<NaiveDate>,
+    pub daily_cost: Option<i64>,
+    pub reasons: Option<Vec<PlacementReasonInput>>,
+    /// The version read; a stale version gives `CONFLICT`.
+    pub expected_version: Option<i32>,
+}
+
+fn check_reasons(reasons: &[PlacementReasonInput]) -> Result<(), AppError> {
+    let primaries = reasons.iter().filter(|r| r.primary).count();
+    let distinct: HashSet<_> = reasons.iter().map(|r| r.code).collect();
+    if reasons.is_empty() || primaries != 1 || distinct.len() != reasons.len() {
+        return Err(AppError::bad_input(
+            "reasons",
+            "Give at least one reason, each once, exactly one of them primary.",
+        ));
+    }
+    Ok(())
+}
+
+fn check_dates(
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    planned: Option<NaiveDate>,
+) -> Result<(), AppError> {
+    if end.is_some_and(|e| e < start) {
+        return Err(AppError::bad_input(
+            "endDate",
+            "The end date is before the start date.",
+        ));
+    }
+    if planned.is_some_and(|e| e < start) {
+        return Err(AppError::bad_input(
+            "plannedEndDate",
+            "The planned end date is before the start date.",
+        ));
+    }
+    Ok(())
+}
+
+fn check_cost(cost: i64) -> Result<(), AppError> {
+    if cost < 0 {
+        return Err(AppError::bad_input(
+            "dailyCost",
+            "The daily cost must not be negative.",
+        ));
+    }
+    Ok(())
+}
+
+fn snapshot(p: &placement::Model, reasons: &[PlacementReasonInput]) -> serde_json::Value {
+    let mut codes: Vec<String> = reasons
+        .iter()
+        .map(|r| format!("{}{}", r.code.as_str(), if r.primary { "*" } else { "" }))
+        .collect();
+    codes.sort();
+    json!({
+        "childId": p.child_id.to_string(), "settingId": p.setting_id.to_string(), "type": p.placement_type,
+        "legalBasis": p.legal_basis, "startDate": p.start_date, "endDate": p.end_date,
+        "plannedEndDate": p.planned_end_date, "endReason": p.end_reason, "dailyCost": p.daily_cost, "reasons": codes,
+    })
+}
+
+async fn write_reasons<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    placement_id: Uuid,
+    reasons: &[PlacementReasonInput],
+) -> Result<(), AppError> {
+    placement_reason::Entity::delete_many()
+        .filter(placement_reason::Column::PlacementId.eq(placement_id))
+        .exec(txn)
+        .await?;
+    let rows = reasons.iter().map(|r| placement_reason::ActiveModel {
+        placement_id: Set(placement_id),
+        reason_code: Set(r.code.as_str().to_owned()),
+        is_primary: Set(r.primary),
+    });
+    placement_reason::Entity::insert_many(rows)
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn current_reasons<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<Vec<PlacementReasonInput>, AppError> {
+    let rows = placement_reason::Entity::find()
+        .filter(placement_reason::Column::PlacementId.eq(id))
+        .all(txn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(PlacementReasonInput {
+                code: ReasonCode::parse(&r.reason_code)?,
+                primary: r.is_primary,
+            })
+        })
+        .collect())
+}
+
+async fn reload(state: &AppState, ctx: &Context<'_>, id: Uuid) -> Result<Placement> {
+    let (_, p, _) = require(ctx, Permission::PlacementRead)?;
+    let row = scoped_placements(
+        &state.db,
+        &p,
+        Condition::all().add(placement::Column::Id.eq(id)),
+    )
+    .await?;
+    Ok(Placement(row.into_iter().next().ok_or(AppError::NotFound)?))
+}
+
+/// Placement mutations.
+#[derive(Default)]
+pub struct PlacementMutation;
+
+#[Object]
+impl PlacementMutation {
+    /// Places a child in a care setting.
+    async fn create_placement(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePlacementInput,
+    ) -> Result<Placement> {
+        let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
+        let state = ctx.data::<AppState>()?;
+        let child_id = parse_id(&input.child_id, "childId")?;
+        let setting_id = parse_id(&input.setting_id, "settingId")?;
+        check_dates(input.start_date, input.end_date, input.planned_end_date)?;
+        check_cost(input.daily_cost)?;
+        check_reasons(&input.reasons)?;
+        if input.end_date.is_some() != input.end_reason.is_some() {
+            return Err(AppError::bad_input(
+                "endReason",
+                "An ended placement needs an end reason, and only an ended one.",
+            )
+            .into());
+        }
+        let txn = state.db.begin().await?;
+        let child = writable_child(&txn, &p, scope, child_id).await?;
+        let setting = care_setting::Entity::find_by_id(setting_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::bad_input("settingId", "No such care setting."))?;
+        if setting.status.as_deref() == Some("CLOSED") {
+            return Err(AppError::Conflict("The foster home is closed.".into()).into());
+        }
+        let placement_type = placement_type_of_kind(&setting.kind)
+            .ok_or_else(|| AppError::internal("setting has an unknown kind"))?;
+        rules::check(
+            &txn,
+            child.id,
+            &setting,
+            input.start_date,
+            input.end_date,
+            None,
+        )
+        .await?;
+        let now = Utc::now();
+        let row = placement::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            child_id: Set(child.id),
+            setting_id: Set(setting.id),
+            placement_type: Set(placement_type.as_str().to_owned()),
+            legal_basis: Set(input.legal_basis.as_str().to_owned()),
+            start_date: Set(input.start_date),
+            end_date: Set(input.end_date),
+            planned_end_date: Set(input.planned_end_date),
+            end_reason: Set(input.end_reason.map(|r| r.as_str().to_owned())),
+            daily_cost: Set(input.daily_cost),
+            decided_by: Set(Some(p.user_id)),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        write_reasons(&txn, row.id, &input.reasons).await?;
+        let change = Change {
+            action: Action::Create,
+            entity_type: "Placement",
+            entity_id: row.id,
+            subject_child_id: Some(child.id),
+            before: None,
+            after: snapshot(&row, &input.reasons),
+            justification: None,
+        };
+        record_change(&txn, ctx, rc, change).await?;
+        txn.commit().await?;
+        tracing::info!(placement_id = %row.id, child_id = %child.id, "placement created");
+        rc.reload_principal(&state.db).await?;
+        reload(state, ctx, row.id).await
+    }
+
+    /// Corrects a placement. The earlier values stay in the audit trail.
+    async fn update_placement(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdatePlacementInput,
+    ) -> Result<Placement> {
+        let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
+        let state = ctx.data::<AppState>()?;
+        let id = parse_id(&id, "id")?;
+        let txn = state.db.begin().await?;
+        let before = placement::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        writable_child(&txn, &p, scope, before.child_id)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        if input.expected_version.is_some_and(|v| v != before.version) {
+            return Err(AppError::Conflict(
+                "The placement was changed by someone else; reload and try again.".into(),
+            )
+            .into());
+        }
+        let old_reasons = current_reasons(&txn, id).await?;
+        let start = input.start_date.unwrap_or(before.start_date);
+        let planned = input.planned_end_date.or(before.planned_end_date);
+        check_dates(start, before.end_date, planned)?;
+        let mut row: placement::ActiveModel = before.clone().into();
+        if let Some(cost) = input.daily_cost {
+            check_cost(cost)?;
+            row.daily_cost = Set(cost);
+        }
+        if let Some(basis) = input.legal_basis {
+            row.legal_basis = Set(basis.as_str().to_owned());
+        }
+        if start != before.start_date {
+            let setting = care_setting::Entity::find_by_id(before.setting_id)
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            rules::check(
+                &txn,
+                before.child_id,
+                &setting,
+                start,
+                before.end_date,
+                Some(id),
+            )
+            .await?;
+            row.start_date = Set(start);
+        }
+        row.planned_end_date = Set(planned);
+        row.version = Set(before.version + 1);
+        row.updated_at = Set(Utc::now());
+        let after = row.update(&txn).await?;
+        let new_reasons = match &input.reasons {
+            Some(reasons) => {
+                check_reasons(reasons)?;
+                write_reasons(&txn, id, reasons).await?;
+                reasons.clone()
+            }
+            None => old_reasons.clone(),
+        };
+        let change = Change {
+            action: Action::Update,
+            entity_type: "Placement",
+            entity_id: id,
+            subject_child_id: Some(before.child_id),
+            before: Some(snapshot(&before, &old_reasons)),
+            after: snapshot(&after, &new_reasons),
+            justification: None,
+        };
+        record_change(&txn, ctx, rc, change).await?;
+        txn.commit().await?;
+        reload(state, ctx, id).await
+    }
+
+    /// Ends an open placement.
+    async fn end_placement(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        end_date: NaiveDate,
+        end_reason: EndReason,
+    ) -> Result<Placement> {
+        let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
+        let state = ctx.data::<AppState>()?;
+        let id = parse_id(&id, "id")?;
+        let txn = state.db.begin().await?;
+        let before = placement::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        writable_child(&txn, &p, scope, before.child_id)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        if before.end_date.is_some() {
+            return Err(AppError::Conflict("The placement has already ended.".into()).into());
+        }
+        check_dates(before.start_date, Some(end_date), None)?;
+        let reasons = current_reasons(&txn, id).await?;
+        let mut row: placement::ActiveModel = before.clone().into();
+        row.end_date = Set(Some(end_date));
+        row.end_reason = Set(Some(end_reason.as_str().to_owned()));
+        row.version = Set(before.version + 1);
+        row.updated_at = Set(Utc::now());
+        let after = row.update(&txn).await?;
+        let change = Change {
+            action: Action::Update,
+            entity_type: "Placement",
+            entity_id: id,
+            subject_child_id: Some(before.child_id),
+            before: Some(snapshot(&before, &reasons)),
+            after: snapshot(&after, &reasons),
+            justification: None,
+        };
+        record_change(&txn, ctx, rc, change).await?;
+        txn.commit().await?;
+        reload(state, ctx, id).await
+    }
+}

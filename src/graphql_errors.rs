@@ -1,0 +1,68 @@
+//! Every error in a response carries `extensions.code`. Errors raised by
+//! resolvers get theirs from `AppError`; errors raised by async-graphql
+//! itself (parse, validation, limits) get one here.
+use async_graphql::{BatchResponse, Response, Value};
+use axum::http::StatusCode;
+
+fn code_for(message: &str) -> &'static str {
+    if message.contains("too complex")
+        || message.contains("nested too deep")
+        || message.contains("too many")
+    {
+        "QUERY_TOO_COMPLEX"
+    } else {
+        "BAD_USER_INPUT"
+    }
+}
+
+/// The input field a validation message names (`argument "input.legalBasis"`
+/// gives `legalBasis`).
+fn field_in(message: &str) -> Option<String> {
+    let rest = message.split_once("argument \"")?.1;
+    let name = rest.split('"').next()?;
+    Some(name.rsplit('.').next().unwrap_or(name).to_owned())
+}
+
+fn fix(response: &mut Response) {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = code_for(&error.message);
+        let field = field_in(&error.message);
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        ext.set("code", Value::from(code));
+        if let Some(field) = field {
+            ext.set("field", Value::from(field));
+        }
+    }
+}
+
+/// Adds missing codes to every response of a batch.
+pub fn add_codes(batch: &mut BatchResponse) {
+    match batch {
+        BatchResponse::Single(r) => fix(r),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(fix),
+    }
+}
+
+/// HTTP status: with `application/graphql-response+json`, a request that
+/// failed before execution (no data at all) is 400; otherwise 200.
+pub fn status(batch: &BatchResponse, graphql_response: bool) -> StatusCode {
+    let failed = |r: &Response| {
+        r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
+    };
+    let before_execution = match batch {
+        BatchResponse::Single(r) => failed(r),
+        BatchResponse::Batch(rs) => !rs.is_empty() && rs.iter().all(failed),
+    };
+    if graphql_response && before_execution {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}

@@ -1,0 +1,37 @@
+//! Hearth: the GraphQL backend of a Swedish municipality's register of
+//! children in out-of-home care. See README.md for the design.
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod graphql_errors;
+pub mod request;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+/// Connects, migrates and builds the application state for `config`.
+pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppState> {
+    let (db, statements) =
+        db::connect(&config.database.url, config.database.max_connections).await?;
+    db::migrate(&db).await?;
+    let keys = Arc::new(auth::token::TokenKeys::new(&config.auth));
+    let audit = audit::AuditWriter::start(db.clone());
+    Ok(state::AppState {
+        db,
+        config: Arc::new(config),
+        keys,
+        audit,
+        statements,
+        metrics: server::new_metrics(),
+    })
+}

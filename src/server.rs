@@ -1,0 +1,236 @@
+//! HTTP: router, layers, health, readiness, metrics, and the GraphQL
+//! handler that writes a request's audit events before its response.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::access::Principal;
+use crate::audit::AuditBuffer;
+use crate::error::AppError;
+use crate::graphql::{HearthSchema, loaders::new_loader};
+use crate::request::{RequestContext, SharedPrincipal};
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: AtomicU64,
+    audit_failures: AtomicU64,
+}
+
+#[derive(Clone)]
+struct App {
+    state: AppState,
+    schema: HearthSchema,
+}
+
+/// Builds the router with all layers.
+pub fn router(state: AppState) -> Router {
+    let schema = crate::graphql::build(&state.config.server);
+    let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
+    let body_limit = state.config.server.body_limit_bytes;
+    let app = App { state, schema };
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(app)
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            // Only method, path and request id: never the query text or headers,
+            // which can hold personal data or tokens.
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn readyz(State(app): State<App>) -> StatusCode {
+    let ping = app.state.db.ping().await.is_ok();
+    if ping && crate::db::migrations_current(&app.state.db).await {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    let m = &app.state.metrics;
+    let body = format!(
+        "# TYPE hearth_graphql_requests_total counter\nhearth_graphql_requests_total {}\n\
+         # TYPE hearth_audit_write_failures_total counter\nhearth_audit_write_failures_total {}\n\
+         # TYPE hearth_sql_statements_total counter\nhearth_sql_statements_total {}\n",
+        m.requests.load(Ordering::Relaxed),
+        m.audit_failures.load(Ordering::Relaxed),
+        app.state.statements.get()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+async fn graphql_get(
+    State(app): State<App>,
+    conn: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(query) = uri.query() else {
+        if app.state.config.server.graphiql {
+            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        }
+        return (StatusCode::BAD_REQUEST, "missing query").into_response();
+    };
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(_) => return (StatusCode::BAD_REQUEST, "malformed GraphQL request").into_response(),
+    };
+    // Mutations never over GET (GraphQL over HTTP): a GET must be safe.
+    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+        let mutation = doc.operations.iter().any(|(name, op)| {
+            let selected = request
+                .operation_name
+                .as_deref()
+                .is_none_or(|n| name.is_some_and(|x| x.as_str() == n));
+            selected && op.node.ty == async_graphql::parser::types::OperationType::Mutation
+        });
+        if mutation {
+            return (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [(header::ALLOW, "POST")],
+                "mutations are accepted over POST only",
+            )
+                .into_response();
+        }
+    }
+    execute(
+        app,
+        conn,
+        headers,
+        async_graphql::BatchRequest::Single(request),
+    )
+    .await
+}
+
+async fn graphql_post(
+    State(app): State<App>,
+    conn: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    req: GraphQLBatchRequest,
+) -> Response {
+    execute(app, conn, headers, req.into_inner()).await
+}
+
+async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = token else { return Ok(None) };
+    let Ok((user_id, jti)) = app.state.keys.verify(token) else {
+        return Ok(None);
+    };
+    match Principal::load(&app.state.db, user_id, jti).await {
+        Ok(p) => Ok(Some(p)),
+        Err(AppError::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn execute(
+    app: App,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    batch: async_graphql::BatchRequest,
+) -> Response {
+    app.state.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    let request_id = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let principal = match authenticate(&app, &headers).await {
+        Ok(p) => p,
+        Err(e) => return failure(&request_id, &e),
+    };
+    let rc = RequestContext {
+        principal: SharedPrincipal::new(principal),
+        request_id: request_id.clone(),
+        client_addr: Some(addr.ip().to_string()),
+        audit: AuditBuffer::default(),
+    };
+    let operation = match &batch {
+        async_graphql::BatchRequest::Single(r) => r.operation_name.clone(),
+        async_graphql::BatchRequest::Batch(rs) => rs.first().and_then(|r| r.operation_name.clone()),
+    };
+    let loader = new_loader(app.state.db.clone(), rc.principal.clone());
+    let batch = batch.data(rc.clone()).data(app.state.clone()).data(loader);
+    let mut response = app.schema.execute_batch(batch).await;
+    let actor = rc.actor(operation.as_deref());
+    let events = rc
+        .audit
+        .drain()
+        .into_iter()
+        .map(|e| (actor.clone(), e))
+        .collect();
+    if let Err(e) = app.state.audit.write(events).await {
+        // Fail closed: without its trace, no data leaves.
+        app.state
+            .metrics
+            .audit_failures
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::error!(error = ?e, "audit write failed; response withheld");
+        return failure(&request_id, &AppError::internal("audit write failed"));
+    }
+    crate::graphql_errors::add_codes(&mut response);
+    let wants_graphql_response = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/graphql-response+json"));
+    let status = crate::graphql_errors::status(&response, wants_graphql_response);
+    let mut http = GraphQLResponse::from(response).into_response();
+    *http.status_mut() = status;
+    if wants_graphql_response {
+        http.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/graphql-response+json"),
+        );
+    }
+    http
+}
+
+fn failure(request_id: &str, err: &AppError) -> Response {
+    if let AppError::Internal(detail) = err {
+        tracing::error!(error = %detail, "request failed");
+    }
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": err.user_message(), "extensions": { "code": err.code(), "requestId": request_id } }]
+    });
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+}
+
+/// Shared metrics handle.
+pub fn new_metrics() -> Arc<Metrics> {
+    Arc::new(Metrics::default())
+}

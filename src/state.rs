@@ -1,0 +1,26 @@
+//! Shared application state.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::audit::AuditWriter;
+use crate::auth::token::TokenKeys;
+use crate::config::Config;
+use crate::db::StatementCounter;
+
+/// Everything a request handler needs, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Database pool.
+    pub db: DatabaseConnection,
+    /// Validated settings.
+    pub config: Arc<Config>,
+    /// Token keys.
+    pub keys: Arc<TokenKeys>,
+    /// The audit writer task.
+    pub audit: AuditWriter,
+    /// SQL statements sent, for metrics.
+    pub statements: Arc<StatementCounter>,
+    /// Request counters, for metrics.
+    pub metrics: Arc<crate::server::Metrics>,
+}
