@@ -4,6 +4,8 @@
 use async_graphql::{BatchResponse, Response, Value};
 use axum::http::StatusCode;
 
+use crate::error::AppError;
+
 fn code_for(message: &str) -> &'static str {
     if message.contains("too complex")
         || message.contains("nested too deep")
@@ -30,6 +32,18 @@ fn fix(response: &mut Response) {
             .as_ref()
             .is_some_and(|e| e.get("code").is_some());
         if has_code {
+            continue;
+        }
+        if !error.path.is_empty() {
+            // Raised while executing, yet not through `AppError`: some
+            // library error converted by its `Display`. Its text may hold
+            // SQL or values, so it is logged and replaced.
+            tracing::error!(error = %error.message, "unclassified resolver error");
+            error.message = AppError::internal("").user_message();
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", Value::from("INTERNAL"));
             continue;
         }
         let code = code_for(&error.message);

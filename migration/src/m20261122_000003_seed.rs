@@ -140,7 +140,8 @@ impl MigrationTrait for Migration {
         let mut statements = Vec::new();
         for (code, label, category) in REASONS {
             statements.push(format!(
-                "INSERT INTO reasons (code, label, category) VALUES ('{code}', '{label}', '{category}')"
+                "INSERT INTO reasons (code, label, category) VALUES ('{code}', '{}', '{category}')",
+                label.replace('\'', "''")
             ));
         }
         for role in ROLES {

@@ -7,7 +7,9 @@
 //! Generation is a pure, seeded plan (`plan::plan`) that the tests check;
 //! `seed` only inserts it, in one transaction. Every person, address and
 //! number is made up; nothing here logs names or personal identity numbers.
+mod generator;
 mod names;
+mod placements;
 mod plan;
 #[cfg(test)]
 mod tests;

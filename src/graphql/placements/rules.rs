@@ -11,7 +11,12 @@ use uuid::Uuid;
 use crate::entity::{care_setting, child, placement};
 use crate::error::{AppError, AppResult};
 
-const FAR_FUTURE: NaiveDate = NaiveDate::MAX;
+/// Stands for "no end" in comparisons. Not `NaiveDate::MAX`, whose text
+/// form ("+262142-12-31") sorts before ordinary dates in SQLite.
+const FAR_FUTURE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
 
 /// Checks that the period `[start, end]` of a placement (`exclude` is the
 /// placement itself when it is being changed) overlaps no other placement

@@ -1,0 +1,184 @@
+//! Need-to-know: row scoping and the field policy over HTTP.
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, backends, codes, error_at};
+
+async fn child_ids(app: &TestApp, token: &str) -> (HashSet<String>, u64) {
+    let body = app
+        .gql(
+            Some(token),
+            "{children(first:500){totalCount edges{node{id}}}}",
+            json!({}),
+        )
+        .await;
+    let ids = body["data"]["children"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
+        .collect();
+    (
+        ids,
+        body["data"]["children"]["totalCount"]
+            .as_u64()
+            .expect("total"),
+    )
+}
+
+#[tokio::test]
+async fn case_workers_see_disjoint_caseloads_and_nothing_else() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        let bo = app.login("bo.case").await;
+        let (a, a_total) = child_ids(&app, &anna).await;
+        let (b, b_total) = child_ids(&app, &bo).await;
+        assert_eq!(a.len() as u64, a_total);
+        assert_eq!(b.len() as u64, b_total);
+        assert!(a.len() >= 10 && b.len() >= 10);
+        assert!(a.is_disjoint(&b), "caseloads overlap");
+        let other = b.iter().next().expect("one of bo's children");
+        let body = app
+            .gql(
+                Some(&anna),
+                "query($id:ID!){child(id:$id){id givenName}}",
+                json!({"id": other}),
+            )
+            .await;
+        assert!(body["data"]["child"].is_null());
+        assert_eq!(codes(&body), vec!["NOT_FOUND"]);
+        let missing = app
+            .gql(
+                Some(&anna),
+                "query($id:ID!){child(id:$id){id}}",
+                json!({"id": uuid::Uuid::new_v4().to_string()}),
+            )
+            .await;
+        assert_eq!(
+            missing["errors"][0]["message"], body["errors"][0]["message"],
+            "outside scope looks like missing"
+        );
+        // Through placement(id): bo's child's placement.
+        let bos = app
+            .gql(
+                Some(&bo),
+                "query($id:ID!){child(id:$id){placements{id}}}",
+                json!({"id": other}),
+            )
+            .await;
+        if let Some(pid) = bos["data"]["child"]["placements"][0]["id"].as_str() {
+            let body = app
+                .gql(
+                    Some(&anna),
+                    "query($id:ID!){placement(id:$id){id}}",
+                    json!({"id": pid}),
+                )
+                .await;
+            assert_eq!(codes(&body), vec!["NOT_FOUND"]);
+        }
+        let maria = app.login("maria.manager").await;
+        let (m, _) = child_ids(&app, &maria).await;
+        assert!(
+            a.is_subset(&m) && b.is_subset(&m),
+            "the unit manager sees the whole unit"
+        );
+    }
+}
+
+#[tokio::test]
+async fn foster_care_worker_reads_homes_but_not_identity_numbers_or_reasons() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let fredrik = app.login("fredrik.foster").await;
+        let body = app
+            .gql(Some(&fredrik), "{fosterHomes(first:100){totalCount edges{node{name address currentPlacements{startDate child{givenName personalIdentityNumber} reasons{primary}}}}}}", json!({}))
+            .await;
+        let homes = body["data"]["fosterHomes"]["edges"]
+            .as_array()
+            .expect("homes");
+        assert!(!homes.is_empty(), "{body}");
+        assert!(
+            homes.iter().any(|h| h["node"]["address"].is_string()),
+            "addresses are readable"
+        );
+        let placements: Vec<&Value> = homes
+            .iter()
+            .flat_map(|h| {
+                h["node"]["currentPlacements"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+            })
+            .collect();
+        assert!(
+            !placements.is_empty(),
+            "fredrik's homes have children placed"
+        );
+        for p in &placements {
+            assert!(p["startDate"].is_string());
+            assert!(p["child"]["givenName"].is_string());
+            assert!(p["child"]["personalIdentityNumber"].is_null());
+            assert!(p["reasons"].is_null());
+        }
+        let errors = codes(&body);
+        assert_eq!(errors.len(), placements.len() * 2);
+        assert!(errors.iter().all(|c| c == "FORBIDDEN"));
+    }
+}
+
+#[tokio::test]
+async fn finance_reads_costs_but_no_child() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let erik = app.login("erik.finance").await;
+        let body = app.gql(Some(&erik), "{placements(first:5){totalCount edges{node{type dailyCost legalBasis child{id}}}}}", json!({})).await;
+        let edges = body["data"]["placements"]["edges"]
+            .as_array()
+            .expect("edges");
+        assert_eq!(edges.len(), 5);
+        for e in edges {
+            assert!(e["node"]["dailyCost"].is_i64());
+            assert!(e["node"]["child"].is_null() && e["node"]["legalBasis"].is_null());
+        }
+        assert!(
+            error_at(&body, "placements.edges.0.node.child").is_some(),
+            "{body}"
+        );
+        let children = app
+            .gql(Some(&erik), "{children{totalCount}}", json!({}))
+            .await;
+        assert_eq!(codes(&children), vec!["FORBIDDEN"]);
+    }
+}
+
+#[tokio::test]
+async fn protected_identity_hides_addresses_even_in_scope() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        let body = app
+            .gql(Some(&anna), "{children(first:500){edges{node{protectedIdentity address currentPlacement{setting{... on FosterHome{address phone} ... on Institution{address phone}}}}}}}", json!({}))
+            .await;
+        let edges = body["data"]["children"]["edges"].as_array().expect("edges");
+        let protected: Vec<&Value> = edges
+            .iter()
+            .filter(|e| e["node"]["protectedIdentity"] == true)
+            .collect();
+        assert!(
+            !protected.is_empty(),
+            "anna has a child with protected identity"
+        );
+        for e in protected {
+            assert!(e["node"]["address"].is_null());
+            assert!(e["node"]["currentPlacement"]["setting"]["address"].is_null());
+        }
+        assert!(
+            edges.iter().any(
+                |e| e["node"]["protectedIdentity"] == false && e["node"]["address"].is_string()
+            )
+        );
+        assert!(codes(&body).iter().all(|c| c == "FORBIDDEN") && !codes(&body).is_empty());
+    }
+}

@@ -1,0 +1,113 @@
+//! The audit trail of reads and writes.
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use serde_json::json;
+
+use crate::harness::{Backend, TestApp, backends, codes};
+use hearth::entity::audit_event;
+
+#[tokio::test]
+async fn a_list_of_children_leaves_one_event_per_child_in_a_valid_chain() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        let before = audit_event::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count");
+        let body = app
+            .gql(
+                Some(&anna),
+                "{children(first:500){edges{node{givenName}}}}",
+                json!({}),
+            )
+            .await;
+        let n = body["data"]["children"]["edges"]
+            .as_array()
+            .expect("edges")
+            .len() as u64;
+        let after = audit_event::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count");
+        assert_eq!(after - before, n, "one read event per child");
+        let report = hearth::audit::chain::verify(&app.state.db)
+            .await
+            .expect("verify");
+        assert!(report.valid, "{report:?}");
+    }
+}
+
+#[tokio::test]
+async fn altered_or_deleted_events_are_detected() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        app.gql(
+            Some(&anna),
+            "{children(first:500){edges{node{givenName}}}}",
+            json!({}),
+        )
+        .await;
+        let db = &app.state.db;
+        let refused = db
+            .execute_unprepared("UPDATE audit_events SET fields = 'x' WHERE sequence = 3")
+            .await;
+        assert!(
+            refused.is_err(),
+            "the database refuses UPDATE on the audit log"
+        );
+        let (off, on) = match backend {
+            Backend::Sqlite => ("DROP TRIGGER audit_events_no_update", ""),
+            Backend::Postgres => (
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+                "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only",
+            ),
+        };
+        db.execute_unprepared(off)
+            .await
+            .expect("owner bypasses the trigger");
+        db.execute_unprepared("UPDATE audit_events SET fields = 'Child.id' WHERE sequence = 3")
+            .await
+            .expect("tamper");
+        if !on.is_empty() {
+            db.execute_unprepared(on).await.expect("re-enable");
+        }
+        let report = hearth::audit::chain::verify(db).await.expect("verify");
+        assert!(!report.valid);
+        assert_eq!(report.first_broken_sequence, Some(3));
+    }
+}
+
+#[tokio::test]
+async fn reads_fail_closed_when_the_audit_log_cannot_be_written() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        let db = &app.state.db;
+        let block = match backend {
+            Backend::Sqlite => {
+                "CREATE TRIGGER block_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'blocked'); END"
+            }
+            Backend::Postgres => {
+                "REVOKE INSERT ON audit_events FROM PUBLIC; CREATE FUNCTION block_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'blocked'; END $$ LANGUAGE plpgsql; CREATE TRIGGER block_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION block_audit()"
+            }
+        };
+        db.execute_unprepared(block)
+            .await
+            .expect("block audit inserts");
+        let body = app
+            .gql(
+                Some(&anna),
+                "{children{edges{node{givenName personalIdentityNumber}}}}",
+                json!({}),
+            )
+            .await;
+        assert!(body["data"].is_null(), "no data without its trace: {body}");
+        assert_eq!(codes(&body), vec!["INTERNAL"]);
+        let text = body.to_string();
+        assert!(
+            !text.contains("blocked") && !text.contains("audit_events"),
+            "no internals in the message"
+        );
+    }
+}

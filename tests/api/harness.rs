@@ -1,0 +1,156 @@
+//! Starts the application for a test and speaks GraphQL to it.
+use std::sync::Once;
+
+use serde_json::{Value, json};
+
+/// Password of every demo user in the tests.
+pub const DEMO_PASSWORD: &str = "demo-password-for-tests";
+
+/// Database backends a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backends of this run: SQLite, plus PostgreSQL when configured.
+pub fn backends() -> Vec<Backend> {
+    static SKIP_NOTE: Once = Once::new();
+    if std::env::var("HEARTH_TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty()) {
+        vec![Backend::Sqlite, Backend::Postgres]
+    } else {
+        SKIP_NOTE.call_once(|| {
+            eprintln!("HEARTH_TEST_DATABASE_URL is not set: the PostgreSQL run was skipped")
+        });
+        vec![Backend::Sqlite]
+    }
+}
+
+/// A running application.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: hearth::state::AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+        Backend::Postgres => {
+            use sea_orm::ConnectionTrait;
+            let admin = std::env::var("HEARTH_TEST_DATABASE_URL").unwrap_or_default();
+            let name = format!("hearth_t_{}", uuid::Uuid::new_v4().simple());
+            let db = sea_orm::Database::connect(&admin)
+                .await
+                .expect("connect to HEARTH_TEST_DATABASE_URL");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            let (prefix, _) = admin.rsplit_once('/').expect("database URL has a path");
+            format!("{prefix}/{name}")
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts on an empty, migrated database.
+    pub async fn start(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = hearth::config::Config::development().expect("config");
+        config.database.url = database_url(backend, &dir).await;
+        config.database.max_connections = 5;
+        let state = hearth::build_state(config).await.expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = hearth::server::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            state,
+            _dir: dir,
+        }
+    }
+
+    /// Starts with the demo municipality loaded.
+    pub async fn demo(backend: Backend) -> Self {
+        let app = Self::start(backend).await;
+        let hash = hearth::auth::password::hash(DEMO_PASSWORD)
+            .await
+            .expect("hash");
+        hearth::demo::seed(&app.state.db, &hash)
+            .await
+            .expect("demo");
+        app
+    }
+
+    /// Posts a GraphQL request; returns the whole JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json body")
+    }
+
+    /// Logs in; returns the access token.
+    pub async fn login(&self, username: &str) -> String {
+        let body = self
+            .gql(
+                None,
+                "mutation($u:String!,$p:String!){login(username:$u,password:$p){accessToken}}",
+                json!({"u": username, "p": DEMO_PASSWORD}),
+            )
+            .await;
+        body["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login of {username} failed: {body}"))
+            .to_owned()
+    }
+
+    /// Statements sent so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+}
+
+/// The `extensions.code` of every error of a response.
+pub fn codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errs| {
+            errs.iter()
+                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The error at `path` (joined with '.'), if any.
+pub fn error_at<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
+    body["errors"].as_array()?.iter().find(|e| {
+        let p: Vec<String> = e["path"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| s.to_string().trim_matches('"').to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        p.join(".") == path
+    })
+}

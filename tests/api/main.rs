@@ -1,0 +1,10 @@
+//! Integration tests: each test starts Hearth on a fresh database and talks
+//! to it over HTTP the way a client does. SQLite always; PostgreSQL too when
+//! HEARTH_TEST_DATABASE_URL is set (each test gets its own new database).
+mod harness;
+
+mod access;
+mod audit;
+mod auth;
+mod foundation;
+mod schema;
