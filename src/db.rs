@@ -27,14 +27,11 @@ pub async fn connect(
     max_connections: u32,
 ) -> anyhow::Result<(DatabaseConnection, Arc<StatementCounter>)> {
     let sqlite = url.starts_with("sqlite:");
-    if sqlite {
-        if let Some(path) = sqlite_file(url) {
-            if let Some(parent) = std::path::Path::new(&path).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)?;
-                }
-            }
-        }
+    if let Some(path) = sqlite.then(|| sqlite_file(url)).flatten()
+        && let Some(parent) = std::path::Path::new(&path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options

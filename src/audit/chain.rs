@@ -203,8 +203,10 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
         }
     }
     let checked = expected_seq - 1;
-    if let Some(head) = head {
-        if head.last_sequence != checked || head.last_hash != prev_hash {
+    if let Some(head) = head
+        && (head.last_sequence != checked || head.last_hash != prev_hash)
+    {
+        {
             return Ok(broken(
                 checked + 1,
                 checked,

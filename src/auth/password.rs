@@ -22,7 +22,7 @@ fn argon2() -> Argon2<'static> {
 /// Checks length rules; `field` names the input field in the error.
 pub fn check_rules(password: &str, field: &str) -> AppResult<()> {
     let n = password.chars().count();
-    if n < MIN_LEN || n > MAX_LEN {
+    if !(MIN_LEN..=MAX_LEN).contains(&n) {
         return Err(AppError::bad_input(
             field,
             format!("The password must be {MIN_LEN} to {MAX_LEN} characters long."),

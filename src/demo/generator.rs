@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use chrono::{Duration, Months, NaiveDate};
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
@@ -46,18 +46,18 @@ pub(super) fn min_age(ptype: T) -> u32 {
 /// Inclusive dates; an open span (`None`) goes on forever.
 pub(super) type Span = (NaiveDate, Option<NaiveDate>);
 
-pub(super) fn last_day(span: &Span) -> NaiveDate {
+fn last_day(span: &Span) -> NaiveDate {
     span.1.unwrap_or(NaiveDate::MAX)
 }
 
-pub(super) fn overlaps(a: &Span, b: &Span) -> bool {
+fn overlaps(a: &Span, b: &Span) -> bool {
     a.0 <= last_day(b) && b.0 <= last_day(a)
 }
 
 /// Whether a home with `spans` still has room for `new` on every day of it.
 /// Occupancy only rises on a start date, so the busiest day of `new` is its
 /// own start or the start of an existing span inside it.
-pub(super) fn has_room(spans: &[Span], capacity: usize, new: &Span) -> bool {
+fn has_room(spans: &[Span], capacity: usize, new: &Span) -> bool {
     std::iter::once(new.0)
         .chain(
             spans
@@ -87,14 +87,30 @@ pub(super) struct Gen {
 }
 
 impl Gen {
+    /// A generator for the run date `today`, seeded with `seed`.
+    pub(super) fn new(seed: u64, today: NaiveDate) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            today,
+            children: Vec::new(),
+            settings: Vec::new(),
+            placements: Vec::new(),
+            child_spans: Vec::new(),
+            setting_spans: Vec::new(),
+        }
+    }
+
+    /// A version 4 UUID from the seeded stream, so ids repeat across runs.
     pub(super) fn uuid(&mut self) -> Uuid {
         uuid::Builder::from_random_bytes(self.rng.r#gen()).into_uuid()
     }
 
+    /// One entry of a fixed list.
     pub(super) fn pick(&mut self, list: &[&'static str]) -> &'static str {
         list.choose(&mut self.rng).copied().unwrap_or_default()
     }
 
+    /// A made-up street address in the fictional town.
     pub(super) fn address(&mut self) -> String {
         let street = self.pick(names::STREETS);
         let number = self.rng.gen_range(1..=60);
@@ -113,8 +129,8 @@ impl Gen {
         self.rng.gen_range(low / 10..=high / 10) * 10
     }
 
+    /// Foster homes (in the foster care unit) and institutions.
     pub(super) fn settings(&mut self, foster_unit: Uuid, fredrik: Uuid) {
-        let mut homes = 0;
         let approved = FOSTER_HOMES
             .iter()
             .flat_map(|&(kind, ptype, n, low, high)| {
@@ -124,7 +140,7 @@ impl Gen {
             .iter()
             .map(|&status| ("OWN", T::OwnFosterHome, 1, 2, status));
         let all: Vec<_> = approved.chain(others).collect();
-        for (kind, ptype, low, high, status) in all {
+        for (homes, (kind, ptype, low, high, status)) in all.into_iter().enumerate() {
             let family = self.pick(names::FAMILY);
             let place = self.pick(names::PLACES);
             let agency_name = (ptype == T::AgencyFosterHome).then(|| self.pick(names::AGENCIES));
@@ -147,7 +163,6 @@ impl Gen {
                 daily_rate: None,
             };
             self.push_setting(setting);
-            homes += 1;
         }
         let institutions = [("HVB", T::Hvb, names::HVB), ("SIS", T::Sis, names::SIS)];
         let housing = [(
@@ -178,11 +193,13 @@ impl Gen {
         }
     }
 
+    /// Adds a setting with no placements yet.
     pub(super) fn push_setting(&mut self, setting: Setting) {
         self.settings.push(setting);
         self.setting_spans.push(Vec::new());
     }
 
+    /// The children: valid, unique numbers; sex and birth date as encoded.
     pub(super) fn children(&mut self) {
         let mut used = HashSet::new();
         for i in 0..CHILD_COUNT {
@@ -251,6 +268,7 @@ impl Gen {
         free.choose(&mut self.rng).copied()
     }
 
+    /// Records a placement and its span for the child and the setting.
     pub(super) fn add(
         &mut self,
         child: usize,

@@ -81,6 +81,7 @@ impl Gen {
         shapes
     }
 
+    /// Places a child for each historic shape where a setting and a free child fit.
     pub(super) fn history(&mut self, shapes: Vec<(T, Span)>) {
         for (ptype, span) in shapes {
             let Some(setting) = self.pick_setting(ptype, &span) else {
@@ -117,6 +118,7 @@ impl Gen {
         floor.min(self.today)
     }
 
+    /// The open placements: one per child, each starting by `today`.
     pub(super) fn open(&mut self) {
         let mut pool: Vec<usize> = (0..self.children.len()).collect();
         pool.shuffle(&mut self.rng);

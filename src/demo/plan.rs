@@ -7,8 +7,6 @@
 //! generator itself is in `generator` (people and settings) and
 //! `placements` (placements, reasons, caseloads).
 use chrono::NaiveDate;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 use super::generator::Gen;
@@ -148,15 +146,7 @@ pub(super) fn first_open_day() -> NaiveDate {
 /// Builds the demo municipality for `today` (expected on or after
 /// [`first_open_day`]).
 pub(super) fn plan(today: NaiveDate) -> Plan {
-    let mut g = Gen {
-        rng: ChaCha8Rng::seed_from_u64(SEED),
-        today,
-        children: Vec::new(),
-        settings: Vec::new(),
-        placements: Vec::new(),
-        child_spans: Vec::new(),
-        setting_spans: Vec::new(),
-    };
+    let mut g = Gen::new(SEED, today);
     // Draw order matters for determinism: everything independent of the run
     // date (ids, settings, the history's shape) comes first.
     let units: Vec<(Uuid, &'static str)> = UNITS.iter().map(|name| (g.uuid(), *name)).collect();
@@ -195,6 +185,7 @@ pub(super) fn plan(today: NaiveDate) -> Plan {
     }
 }
 
+/// A date from constants known to be valid.
 pub(super) fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
 }

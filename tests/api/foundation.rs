@@ -59,12 +59,19 @@ async fn nested_lists_take_the_same_number_of_statements_for_5_and_50_children()
     for backend in backends() {
         let app = TestApp::demo(backend).await;
         let maria = app.login("maria.manager").await;
+        // The fewest statements of three runs per size: a batch can split when
+        // the machine stalls longer than the loader's collection window, which
+        // is noise; an N+1 pattern would show in every run.
         let mut counts = Vec::new();
         for n in [5, 50] {
-            let before = app.statements();
-            let body = app.gql(Some(&maria), CHILDREN, json!({"n": n})).await;
-            assert_eq!(edges(&body).len(), n as usize, "{body}");
-            counts.push(app.statements() - before);
+            let mut fewest = u64::MAX;
+            for _ in 0..3 {
+                let before = app.statements();
+                let body = app.gql(Some(&maria), CHILDREN, json!({"n": n})).await;
+                assert_eq!(edges(&body).len(), n as usize, "{body}");
+                fewest = fewest.min(app.statements() - before);
+            }
+            counts.push(fewest);
         }
         assert_eq!(
             counts[0], counts[1],
