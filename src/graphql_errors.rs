@@ -80,3 +80,57 @@ pub fn status(batch: &BatchResponse, graphql_response: bool) -> StatusCode {
         StatusCode::OK
     }
 }
+
+/// Errors of nullable fields, held back so the field can be `null` in the
+/// response (async-graphql 7 would leave the key out, and turn an object
+/// whose every field failed into `null`).
+#[derive(Debug, Clone, Default)]
+pub struct DeferredErrors(pub std::sync::Arc<std::sync::Mutex<Vec<async_graphql::ServerError>>>);
+
+impl DeferredErrors {
+    /// Moves the held errors into the response.
+    pub fn merge_into(&self, response: &mut Response) {
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        response.errors.append(&mut held);
+    }
+}
+
+/// Extension that resolves a failed nullable field to `null` with its error
+/// at its path, as the GraphQL specification asks (partial results).
+pub struct NullOnError;
+
+impl async_graphql::extensions::ExtensionFactory for NullOnError {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(NullOnErrorExtension)
+    }
+}
+
+struct NullOnErrorExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for NullOnErrorExtension {
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        info: async_graphql::extensions::ResolveInfo<'_>,
+        next: async_graphql::extensions::NextResolve<'_>,
+    ) -> async_graphql::ServerResult<Option<Value>> {
+        let nullable = !info.return_type.ends_with('!');
+        match next.run(ctx, info).await {
+            Err(err) if nullable => match ctx.data_opt::<DeferredErrors>() {
+                Some(held) => {
+                    held.0
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(err);
+                    Ok(Some(Value::Null))
+                }
+                None => Err(err),
+            },
+            other => other,
+        }
+    }
+}

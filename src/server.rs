@@ -21,6 +21,7 @@ use crate::access::Principal;
 use crate::audit::AuditBuffer;
 use crate::error::AppError;
 use crate::graphql::{HearthSchema, loaders::new_loader};
+use crate::graphql_errors::DeferredErrors;
 use crate::request::{RequestContext, SharedPrincipal};
 use crate::state::AppState;
 
@@ -184,8 +185,28 @@ async fn execute(
         async_graphql::BatchRequest::Batch(rs) => rs.first().and_then(|r| r.operation_name.clone()),
     };
     let loader = new_loader(app.state.db.clone(), rc.principal.clone());
-    let batch = batch.data(rc.clone()).data(app.state.clone()).data(loader);
-    let mut response = app.schema.execute_batch(batch).await;
+    let (requests, single) = match batch {
+        async_graphql::BatchRequest::Single(r) => (vec![r], true),
+        async_graphql::BatchRequest::Batch(rs) => (rs, false),
+    };
+    let mut responses = Vec::with_capacity(requests.len());
+    for request in requests {
+        // Each operation of a batch gets its own held-back errors.
+        let held = DeferredErrors::default();
+        let request = request
+            .data(rc.clone())
+            .data(app.state.clone())
+            .data(loader.clone())
+            .data(held.clone());
+        let mut r = app.schema.execute(request).await;
+        held.merge_into(&mut r);
+        responses.push(r);
+    }
+    let mut response = if single {
+        async_graphql::BatchResponse::Single(responses.remove(0))
+    } else {
+        async_graphql::BatchResponse::Batch(responses)
+    };
     let actor = rc.actor(operation.as_deref());
     let events = rc
         .audit

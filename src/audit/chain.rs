@@ -143,6 +143,7 @@ pub fn canonical_of(m: &audit_event::Model) -> Canonical {
 
 /// Result of checking the whole chain.
 #[derive(Debug, Clone, async_graphql::SimpleObject)]
+#[graphql(name = "AuditChainReport")]
 pub struct ChainReport {
     /// Whether every event is intact and in place.
     pub valid: bool,

@@ -23,6 +23,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
     Serialize,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(name = "AuditAction")]
 pub enum Action {
     /// Fields of a record were read.
     #[default]
@@ -83,6 +84,7 @@ impl Action {
     Serialize,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(name = "AuditOutcome")]
 pub enum Outcome {
     /// The access or change was allowed.
     #[default]

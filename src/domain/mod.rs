@@ -3,6 +3,7 @@
 pub mod enums;
 pub mod period;
 pub mod pin;
+pub mod statistics;
 
 /// Today's date in Sweden, which is what "today" means for placements.
 pub fn today() -> chrono::NaiveDate {

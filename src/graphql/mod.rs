@@ -1,11 +1,13 @@
 //! The GraphQL schema, assembled from one module per feature.
 pub mod admin;
+pub mod audit;
 pub mod children;
 pub mod common;
 pub mod loaders;
 pub mod pagination;
 pub mod placements;
 pub mod settings;
+pub mod statistics;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -20,6 +22,8 @@ pub struct QueryRoot(
     placements::PlacementQuery,
     settings::SettingQuery,
     admin::AdminQuery,
+    audit::AuditQuery,
+    statistics::StatisticsQuery,
 );
 
 /// All mutations.
@@ -29,6 +33,9 @@ pub struct MutationRoot(
     children::mutation::ChildMutation,
     placements::mutation::PlacementMutation,
     settings::mutation::SettingMutation,
+    children::emergency::EmergencyMutation,
+    admin::mutation::AdminMutation,
+    statistics::StatisticsMutation,
 );
 
 /// The schema type.
@@ -43,7 +50,8 @@ pub fn build(server: &ServerConfig) -> HearthSchema {
     )
     .limit_depth(server.max_depth)
     .limit_complexity(server.max_complexity)
-    .limit_recursive_depth(64);
+    .limit_recursive_depth(64)
+    .extension(crate::graphql_errors::NullOnError);
     if !server.introspection {
         builder = builder.disable_introspection();
     }

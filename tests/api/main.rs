@@ -5,6 +5,8 @@ mod harness;
 
 mod access;
 mod audit;
+mod auditor;
 mod auth;
 mod foundation;
+mod matrix;
 mod schema;

@@ -1,4 +1,5 @@
 //! Administration: users, roles, units.
+pub mod mutation;
 pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};

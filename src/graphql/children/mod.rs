@@ -1,4 +1,5 @@
 //! Children: the `children` and `child` queries and the child mutations.
+pub mod emergency;
 pub mod mutation;
 pub mod types;
 

@@ -1,0 +1,176 @@
+//! Budgets and the child population: the figures finance enters.
+use async_graphql::{Context, Object, Result};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use serde_json::{Value, json};
+
+use super::types::Budget;
+use crate::access::{Permission, require};
+use crate::audit::{Action, NewEvent, chain};
+use crate::domain::enums::PlacementType;
+use crate::entity::{budget, child_population};
+use crate::error::{AppError, AppResult};
+use crate::graphql::common::operation_name;
+use crate::request::RequestContext;
+use crate::state::AppState;
+
+/// Years a budget or population figure may be set for (as the tables'
+/// CHECK constraints).
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+fn check_year(year: i32) -> AppResult<()> {
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "year",
+            "The year must lie in 2000-2100.",
+        ))
+    }
+}
+
+/// Appends the change event in the mutation's transaction.
+///
+/// Budgets and population figures are keyed by year (and type), not by a
+/// UUID, so the event is built here rather than with `record_change`, whose
+/// entity id is a UUID: the auditor sees the natural key (`2025/HVB`).
+async fn record<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    entity_type: &str,
+    entity_id: String,
+    before: Option<Value>,
+    after: Value,
+) -> AppResult<()> {
+    let event = NewEvent {
+        action: if before.is_some() {
+            Action::Update
+        } else {
+            Action::Create
+        },
+        entity_type: Some(entity_type.to_owned()),
+        entity_id: Some(entity_id),
+        fields: after
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default(),
+        changes: Some(json!({ "before": before.unwrap_or(Value::Null), "after": after })),
+        ..NewEvent::default()
+    };
+    chain::append(conn, vec![(rc.actor(operation_name(ctx)), event)]).await
+}
+
+/// Budget and population mutations. Both need `BUDGET_WRITE` (FINANCE, and
+/// UNIT_MANAGER); the figures are the municipality's.
+#[derive(Default)]
+pub struct StatisticsMutation;
+
+#[Object]
+impl StatisticsMutation {
+    /// Sets the budget of a placement type for a year, in whole SEK
+    /// (replacing an earlier amount; the audit log keeps it).
+    async fn set_budget(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        #[graphql(name = "type")] placement_type: PlacementType,
+        amount: i64,
+    ) -> Result<Budget> {
+        let (rc, _, _) = require(ctx, Permission::BudgetWrite)?;
+        check_year(year)?;
+        if amount < 0 {
+            return Err(AppError::bad_input("amount", "The amount must not be negative.").into());
+        }
+        let state = ctx.data::<AppState>()?;
+        Ok(set_budget(state, ctx, rc, year, placement_type, amount).await?)
+    }
+
+    /// Sets the municipality's child population for a year, the
+    /// denominator of `populationShare`.
+    async fn set_child_population(&self, ctx: &Context<'_>, year: i32, count: i32) -> Result<bool> {
+        let (rc, _, _) = require(ctx, Permission::BudgetWrite)?;
+        check_year(year)?;
+        if count <= 0 {
+            return Err(AppError::bad_input("count", "The count must be at least 1.").into());
+        }
+        let state = ctx.data::<AppState>()?;
+        set_population(state, ctx, rc, year, count).await?;
+        Ok(true)
+    }
+}
+
+async fn set_budget(
+    state: &AppState,
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    year: i32,
+    placement_type: PlacementType,
+    amount: i64,
+) -> AppResult<Budget> {
+    let txn = state.db.begin().await?;
+    let key = (year, placement_type.as_str().to_owned());
+    let before = budget::Entity::find_by_id(key.clone()).one(&txn).await?;
+    let now = Utc::now();
+    let row = budget::ActiveModel {
+        year: Set(year),
+        placement_type: Set(key.1),
+        amount: Set(amount),
+        updated_at: Set(now),
+    };
+    let saved = if before.is_some() {
+        row.update(&txn).await?
+    } else {
+        row.insert(&txn).await?
+    };
+    record(
+        &txn,
+        ctx,
+        rc,
+        "Budget",
+        format!("{year}/{}", placement_type.as_str()),
+        before.map(|b| json!({ "amount": b.amount })),
+        json!({ "amount": saved.amount }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Budget {
+        year: saved.year,
+        placement_type,
+        amount: saved.amount,
+        updated_at: saved.updated_at,
+    })
+}
+
+async fn set_population(
+    state: &AppState,
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    year: i32,
+    count: i32,
+) -> AppResult<()> {
+    let txn = state.db.begin().await?;
+    let before = child_population::Entity::find_by_id(year).one(&txn).await?;
+    let row = child_population::ActiveModel {
+        year: Set(year),
+        child_count: Set(count),
+        updated_at: Set(Utc::now()),
+    };
+    if before.is_some() {
+        row.update(&txn).await?;
+    } else {
+        row.insert(&txn).await?;
+    }
+    record(
+        &txn,
+        ctx,
+        rc,
+        "ChildPopulation",
+        year.to_string(),
+        before.map(|b| json!({ "childCount": b.child_count })),
+        json!({ "childCount": count }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

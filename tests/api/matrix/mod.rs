@@ -1,0 +1,254 @@
+//! The authorization matrix: every built-in role × every field of the policy
+//! table × in scope / out of scope / in scope under protected identity, over
+//! HTTP against the demo municipality. Denied cells are repeated through an
+//! alias, the CareSetting union, a nested path and a batch. The checked
+//! matrix is written to target/authz-matrix-<backend>.md.
+mod checker;
+mod spec;
+mod subjects;
+
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, backends};
+use checker::{Cell, mismatches, render};
+use spec::{Case, Outcome};
+
+const ROLES: &[(&str, &str)] = &[
+    ("CASE_WORKER", "anna.case"),
+    ("FOSTER_CARE_WORKER", "fredrik.foster"),
+    ("UNIT_MANAGER", "maria.manager"),
+    ("FINANCE", "erik.finance"),
+    ("AUDITOR", "alice.auditor"),
+    ("ADMIN", "adam.admin"),
+];
+
+/// Selection for a field: object fields need a sub-selection.
+fn selection(field: &str) -> String {
+    match field {
+        "unit" | "caseWorkers" | "placements" | "currentPlacement" | "child" | "secretary"
+        | "currentPlacements" => format!("{field} {{ __typename }}"),
+        "reasons" => "reasons { primary }".into(),
+        "setting" => "setting { __typename }".into(),
+        _ => field.to_owned(),
+    }
+}
+
+fn root_of(object: &str) -> &'static str {
+    match object {
+        "Child" => "child",
+        "Placement" => "placement",
+        "FosterHome" => "fosterHome",
+        _ => "institution",
+    }
+}
+
+fn fields_of(object: &str) -> Vec<&'static str> {
+    hearth::access::policy::POLICY
+        .iter()
+        .filter(|r| r.object == object)
+        .map(|r| r.field)
+        .collect()
+}
+
+fn error_code_at(body: &Value, path: &[&str]) -> Option<String> {
+    body["errors"].as_array()?.iter().find_map(|e| {
+        let p: Vec<String> = e["path"]
+            .as_array()?
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| s.to_string())
+            })
+            .collect();
+        (p == path).then(|| e["extensions"]["code"].as_str().unwrap_or("").to_owned())
+    })
+}
+
+fn outcome(body: &Value, root: &str, leaf: &str) -> Outcome {
+    match error_code_at(body, &[root]).as_deref() {
+        Some("NOT_FOUND") => return Outcome::NotFound,
+        Some(_) => return Outcome::Forbidden,
+        None => {}
+    }
+    match error_code_at(body, &[root, leaf]).as_deref() {
+        Some("FORBIDDEN") => {
+            assert!(
+                body["data"][root].get(leaf).is_some_and(Value::is_null),
+                "a denied field is present as null: {body}"
+            );
+            Outcome::Forbidden
+        }
+        Some(other) => panic!("unexpected error {other} at {root}.{leaf}: {body}"),
+        None if body["data"][root].is_object() => Outcome::Value,
+        None => panic!("no data and no error at {root}: {body}"),
+    }
+}
+
+#[tokio::test]
+async fn authorization_matrix_holds_for_every_role_field_and_scope() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let subjects = subjects::find(&app).await;
+        let mut cells = Vec::new();
+        for (role, user) in ROLES {
+            let token = app.login(user).await;
+            for object in ["Child", "Placement", "FosterHome", "Institution"] {
+                for case in [Case::InScope, Case::OutOfScope, Case::ProtectedInScope] {
+                    let Some(id) = subjects.id(role, object, case) else {
+                        continue;
+                    };
+                    let root = root_of(object);
+                    let fields = fields_of(object);
+                    let sel: Vec<String> = fields.iter().map(|f| selection(f)).collect();
+                    let q = format!(
+                        "query($id: ID!) {{ {root}(id: $id) {{ {} }} }}",
+                        sel.join(" ")
+                    );
+                    let body = app.gql(Some(&token), &q, json!({"id": id})).await;
+                    for field in &fields {
+                        let observed = outcome(&body, root, field);
+                        cells.push(Cell {
+                            role,
+                            object,
+                            field,
+                            case,
+                            path: "direct",
+                            observed,
+                        });
+                        if observed == Outcome::Forbidden && body["data"][root].is_object() {
+                            cells.extend(
+                                repeat_denied(&app, &token, role, object, field, case, &id).await,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let report = render(&cells);
+        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("target/authz-matrix-{backend:?}.md"));
+        std::fs::write(&out, &report).expect("write matrix");
+        let bad = mismatches(&cells);
+        assert!(
+            bad.is_empty(),
+            "{backend:?}: {} of {} cells differ from access.md:\n{}",
+            bad.len(),
+            cells.len(),
+            bad.join("\n")
+        );
+        let repeated = cells.iter().filter(|c| c.path != "direct").count();
+        assert!(
+            cells.len() > 500 && repeated > 0,
+            "matrix too small: {} cells, {repeated} repeats",
+            cells.len()
+        );
+    }
+}
+
+/// Re-reads a denied field through an alias, a batch, and where it applies
+/// the union and a nested path; each must be denied as well.
+async fn repeat_denied(
+    app: &TestApp,
+    token: &str,
+    role: &'static str,
+    object: &'static str,
+    field: &'static str,
+    case: Case,
+    id: &str,
+) -> Vec<Cell> {
+    let root = root_of(object);
+    let sel = selection(field);
+    let mut cells = Vec::new();
+    let alias_q = format!("query($id: ID!) {{ r: {root}(id: $id) {{ sneaky: {sel} }} }}");
+    let body = app.gql(Some(token), &alias_q, json!({"id": id})).await;
+    cells.push(Cell {
+        role,
+        object,
+        field,
+        case,
+        path: "alias",
+        observed: outcome(&body, "r", "sneaky"),
+    });
+    let batch = json!([
+        {"query": "{ me { username } }"},
+        {"query": format!("query($id: ID!) {{ {root}(id: $id) {{ {sel} }} }}"), "variables": {"id": id}},
+    ]);
+    let resp: Value = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(token)
+        .json(&batch)
+        .send()
+        .await
+        .expect("batch")
+        .json()
+        .await
+        .expect("json");
+    cells.push(Cell {
+        role,
+        object,
+        field,
+        case,
+        path: "batch",
+        observed: outcome(&resp[1], root, field),
+    });
+    if object == "FosterHome" || object == "Institution" {
+        if let Some(pid) = subjects::placement_in(app, id).await {
+            let uq = format!(
+                "query($id: ID!) {{ placement(id: $id) {{ setting {{ ... on {object} {{ {sel} }} }} }} }}"
+            );
+            let body = app.gql(Some(token), &uq, json!({"id": pid})).await;
+            if body["data"]["placement"]["setting"].is_object() {
+                let observed =
+                    match error_code_at(&body, &["placement", "setting", field]).as_deref() {
+                        Some(_) => Outcome::Forbidden,
+                        None => Outcome::Value,
+                    };
+                cells.push(Cell {
+                    role,
+                    object,
+                    field,
+                    case,
+                    path: "union",
+                    observed,
+                });
+            }
+        }
+    }
+    if object == "Child" {
+        if let Some(pid) = subjects::current_placement_of(app, id).await {
+            let nq = format!("query($id: ID!) {{ placement(id: $id) {{ child {{ {sel} }} }} }}");
+            let body = app.gql(Some(token), &nq, json!({"id": pid})).await;
+
+            if body["data"]["placement"]["child"].is_object() {
+                let observed = match error_code_at(&body, &["placement", "child", field]).as_deref()
+                {
+                    Some(_) => Outcome::Forbidden,
+                    None => Outcome::Value,
+                };
+                cells.push(Cell {
+                    role,
+                    object,
+                    field,
+                    case,
+                    path: "nested",
+                    observed,
+                });
+            }
+        }
+    }
+    cells
+}
+
+#[test]
+fn every_policy_field_has_a_row_in_the_spec_table() {
+    for rule in hearth::access::policy::POLICY {
+        assert!(
+            spec::group_of(rule.object, rule.field).is_some(),
+            "{}.{} is missing from the spec table",
+            rule.object,
+            rule.field
+        );
+    }
+}
