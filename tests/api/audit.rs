@@ -111,3 +111,49 @@ async fn reads_fail_closed_when_the_audit_log_cannot_be_written() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_thousand_concurrent_reads_make_one_gap_free_chain() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        let list = app
+            .gql(
+                Some(&anna),
+                "{children(first:1){edges{node{id}}}}",
+                json!({}),
+            )
+            .await;
+        let id = list["data"]["children"]["edges"][0]["node"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let before = audit_event::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count");
+        let q = "query($id:ID!){child(id:$id){givenName}}";
+        let reads = (0..1000).map(|_| app.gql(Some(&anna), q, json!({"id": id})));
+        let bodies = futures::future::join_all(reads).await;
+        assert!(
+            bodies
+                .iter()
+                .all(|b| b["data"]["child"]["givenName"].is_string()),
+            "every read answered"
+        );
+        let after = audit_event::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count");
+        assert_eq!(
+            after - before,
+            1000,
+            "{backend:?}: one event per request and child"
+        );
+        let report = hearth::audit::chain::verify(&app.state.db)
+            .await
+            .expect("verify");
+        assert!(report.valid, "{report:?}");
+        assert_eq!(report.events_checked as u64, after);
+    }
+}

@@ -4,9 +4,11 @@
 mod harness;
 
 mod access;
+mod admin;
 mod audit;
 mod auditor;
 mod auth;
 mod foundation;
 mod matrix;
 mod schema;
+mod statistics;
