@@ -183,3 +183,44 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production() -> Config {
+        let mut c = Config::development().expect("defaults");
+        c.profile = "production".into();
+        c.database.url = "postgres://db/hearth".into();
+        c.auth.jwt_secret = "a-real-secret-of-more-than-32-bytes-0000".into();
+        c
+    }
+
+    #[test]
+    fn production_refuses_missing_short_or_default_secrets_and_says_how_to_fix() {
+        assert!(production().validate().is_ok());
+        for secret in ["", "short-secret", DEV_JWT_SECRET] {
+            let mut c = production();
+            c.auth.jwt_secret = secret.into();
+            let err = c.validate().expect_err("refused").to_string();
+            assert!(err.contains("HEARTH_AUTH__JWT_SECRET"), "{err}");
+        }
+        let mut c = production();
+        c.database.url.clear();
+        assert!(
+            c.validate()
+                .expect_err("refused")
+                .to_string()
+                .contains("HEARTH_DATABASE__URL")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let err = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Toml::string("[server]\nbnid = \"x\""))
+            .extract::<Config>()
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("bnid"), "{err}");
+    }
+}

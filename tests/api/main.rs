@@ -9,6 +9,7 @@ mod audit;
 mod auditor;
 mod auth;
 mod foundation;
+mod http;
 mod matrix;
 mod schema;
 mod statistics;
