@@ -32,6 +32,7 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
         keys,
         audit,
         statements,
+        permissions: Arc::default(),
         metrics: server::new_metrics(),
     })
 }

@@ -64,10 +64,12 @@ impl RequestContext {
     }
 
     /// Reloads the caller after a change of their reach.
-    pub async fn reload_principal(&self, db: &sea_orm::DatabaseConnection) -> AppResult<()> {
+    pub async fn reload_principal(&self, state: &crate::state::AppState) -> AppResult<()> {
         if let Some(p) = self.principal.get() {
-            self.principal
-                .set(Principal::load(db, p.user_id, p.token_id.clone()).await?);
+            let fresh =
+                Principal::load(&state.db, &state.permissions, p.user_id, p.token_id.clone())
+                    .await?;
+            self.principal.set(fresh);
         }
         Ok(())
     }

@@ -151,7 +151,7 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Option<Principal
     let Ok((user_id, jti)) = app.state.keys.verify(token) else {
         return Ok(None);
     };
-    match Principal::load(&app.state.db, user_id, jti).await {
+    match Principal::load(&app.state.db, &app.state.permissions, user_id, jti).await {
         Ok(p) => Ok(Some(p)),
         Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),

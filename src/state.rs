@@ -21,6 +21,8 @@ pub struct AppState {
     pub audit: AuditWriter,
     /// SQL statements sent, for metrics.
     pub statements: Arc<StatementCounter>,
+    /// Users' roles and permissions, checked against the access version.
+    pub permissions: Arc<crate::access::principal::PermissionCache>,
     /// Request counters, for metrics.
     pub metrics: Arc<crate::server::Metrics>,
 }

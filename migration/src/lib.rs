@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_schema;
 mod m20261122_000002_rules;
 mod m20261122_000003_seed;
+mod m20261122_000004_access_version;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_schema::Migration),
             Box::new(m20261122_000002_rules::Migration),
             Box::new(m20261122_000003_seed::Migration),
+            Box::new(m20261122_000004_access_version::Migration),
         ]
     }
 }

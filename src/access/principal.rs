@@ -4,10 +4,14 @@
 //! caseload assignment takes effect at the next request, not at token expiry.
 use sea_orm::sea_query::ExprTrait;
 use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
+};
 use uuid::Uuid;
 
 use super::policy::{Permission, Scope};
@@ -49,53 +53,129 @@ pub struct Principal {
     pub granted_settings: HashSet<Uuid>,
 }
 
+/// What a principal's permissions depend on, cached per user and tagged with
+/// the access version it was read at.
+#[derive(Debug, Clone)]
+struct Grants {
+    version: i64,
+    username: String,
+    unit_id: Option<Uuid>,
+    active: bool,
+    must_change_password: bool,
+    roles: Vec<String>,
+    permissions: HashMap<Permission, Scope>,
+}
+
+/// Users' roles and permissions, reused while the database's access version
+/// (bumped by triggers on users, roles, grants and assignments) is unchanged.
+/// One small query per request checks the version, so a change takes effect
+/// at the next request, from whichever process it was made.
+#[derive(Debug, Default)]
+pub struct PermissionCache(RwLock<HashMap<Uuid, Grants>>);
+
+async fn access_version(db: &DatabaseConnection) -> AppResult<i64> {
+    let stmt = Statement::from_string(
+        db.get_database_backend(),
+        "SELECT version FROM access_version WHERE id = 1",
+    );
+    let row = db
+        .query_one_raw(stmt)
+        .await?
+        .ok_or_else(|| AppError::internal("access_version row is missing"))?;
+    Ok(row.try_get::<i64>("", "version")?)
+}
+
+async fn load_grants(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    version: i64,
+) -> AppResult<Option<Grants>> {
+    let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let role_ids: Vec<Uuid> = user_role::Entity::find()
+        .select_only()
+        .column(user_role::Column::RoleId)
+        .filter(user_role::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let rows: Vec<(String, String)> = role_permission::Entity::find()
+        .select_only()
+        .column(role_permission::Column::Permission)
+        .column(role_permission::Column::Scope)
+        .filter(role_permission::Column::RoleId.is_in(role_ids.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut permissions: HashMap<Permission, Scope> = HashMap::new();
+    for (perm, scope) in rows {
+        if let (Some(p), Some(s)) = (Permission::parse(&perm), Scope::parse(&scope)) {
+            let entry = permissions.entry(p).or_insert(s);
+            *entry = (*entry).max(s);
+        }
+    }
+    let mut roles: Vec<String> = role::Entity::find()
+        .filter(role::Column::Id.is_in(role_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    roles.sort();
+    Ok(Some(Grants {
+        version,
+        username: user.username,
+        unit_id: user.unit_id,
+        active: user.active,
+        must_change_password: user.must_change_password,
+        roles,
+        permissions,
+    }))
+}
+
 impl Principal {
     /// Loads the principal of an authenticated token. An unknown or
     /// deactivated user is `UNAUTHENTICATED`.
-    pub async fn load(db: &DatabaseConnection, user_id: Uuid, token_id: String) -> AppResult<Self> {
-        let user = user::Entity::find_by_id(user_id)
-            .one(db)
-            .await?
-            .filter(|u| u.active)
-            .ok_or(AppError::Unauthenticated)?;
-        let role_ids: Vec<Uuid> = user_role::Entity::find()
-            .select_only()
-            .column(user_role::Column::RoleId)
-            .filter(user_role::Column::UserId.eq(user_id))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let grants: Vec<(String, String)> = role_permission::Entity::find()
-            .select_only()
-            .column(role_permission::Column::Permission)
-            .column(role_permission::Column::Scope)
-            .filter(role_permission::Column::RoleId.is_in(role_ids.clone()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let mut permissions: HashMap<Permission, Scope> = HashMap::new();
-        for (perm, scope) in grants {
-            if let (Some(p), Some(s)) = (Permission::parse(&perm), Scope::parse(&scope)) {
-                let entry = permissions.entry(p).or_insert(s);
-                *entry = (*entry).max(s);
+    pub async fn load(
+        db: &DatabaseConnection,
+        cache: &PermissionCache,
+        user_id: Uuid,
+        token_id: String,
+    ) -> AppResult<Self> {
+        let version = access_version(db).await?;
+        let cached = cache
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&user_id)
+            .filter(|g| g.version == version)
+            .cloned();
+        let grants = match cached {
+            Some(g) => g,
+            None => {
+                let g = load_grants(db, user_id, version)
+                    .await?
+                    .ok_or(AppError::Unauthenticated)?;
+                cache
+                    .0
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(user_id, g.clone());
+                g
             }
+        };
+        if !grants.active {
+            return Err(AppError::Unauthenticated);
         }
-        let mut roles: Vec<String> = role::Entity::find()
-            .filter(role::Column::Id.is_in(role_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.name)
-            .collect();
-        roles.sort();
         let mut principal = Principal {
             user_id,
-            username: user.username,
-            unit_id: user.unit_id,
-            roles,
+            username: grants.username,
+            unit_id: grants.unit_id,
+            roles: grants.roles,
             token_id,
-            must_change_password: user.must_change_password,
-            permissions,
+            must_change_password: grants.must_change_password,
+            permissions: grants.permissions,
             ..Default::default()
         };
         principal.load_reach(db).await?;

@@ -100,7 +100,7 @@ impl EmergencyMutation {
         chain::append(&txn, vec![(rc.actor(operation_name(ctx)), event)]).await?;
         txn.commit().await.map_err(AppError::from)?;
         tracing::info!(grant_id = %grant.id, child_id = %child_id, "emergency access granted");
-        rc.reload_principal(&state.db).await?;
+        rc.reload_principal(state).await?;
         Ok(EmergencyAccessGrant {
             id: ID(grant.id.to_string()),
             child_id: ID(child_id.to_string()),

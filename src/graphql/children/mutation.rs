@@ -135,7 +135,7 @@ impl ChildMutation {
         record_change(&txn, ctx, rc, change).await?;
         txn.commit().await?;
         tracing::info!(child_id = %row.id, "child created");
-        rc.reload_principal(&state.db).await?;
+        rc.reload_principal(state).await?;
         Ok(Child(row))
     }
 

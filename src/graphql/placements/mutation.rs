@@ -241,7 +241,7 @@ impl PlacementMutation {
         record_change(&txn, ctx, rc, change).await?;
         txn.commit().await?;
         tracing::info!(placement_id = %row.id, child_id = %child.id, "placement created");
-        rc.reload_principal(&state.db).await?;
+        rc.reload_principal(state).await?;
         reload(state, ctx, row.id).await
     }
 

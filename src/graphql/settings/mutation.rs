@@ -146,7 +146,7 @@ impl SettingMutation {
         };
         record_change(&txn, ctx, rc, change).await?;
         txn.commit().await?;
-        rc.reload_principal(&state.db).await?;
+        rc.reload_principal(state).await?;
         Ok(FosterHome(finish(state, row).await?))
     }
 
@@ -271,7 +271,7 @@ impl SettingMutation {
         };
         record_change(&txn, ctx, rc, change).await?;
         txn.commit().await?;
-        rc.reload_principal(&state.db).await?;
+        rc.reload_principal(state).await?;
         Ok(Institution(finish(state, row).await?))
     }
 }
