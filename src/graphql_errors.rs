@@ -25,42 +25,47 @@ fn field_in(message: &str) -> Option<String> {
     Some(name.rsplit('.').next().unwrap_or(name).to_owned())
 }
 
-fn fix(response: &mut Response) {
+fn fix(response: &mut Response, request_id: &str) {
     for error in &mut response.errors {
-        let has_code = error
+        let code = error
             .extensions
             .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if has_code {
-            continue;
-        }
-        if !error.path.is_empty() {
-            // Raised while executing, yet not through `AppError`: some
-            // library error converted by its `Display`. Its text may hold
-            // SQL or values, so it is logged and replaced.
-            tracing::error!(error = %error.message, "unclassified resolver error");
-            error.message = AppError::internal("").user_message();
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", Value::from("INTERNAL"));
-            continue;
-        }
-        let code = code_for(&error.message);
-        let field = field_in(&error.message);
+            .and_then(|e| e.get("code").cloned());
+        let ext_code = match code {
+            Some(code) => code,
+            None if !error.path.is_empty() => {
+                // Raised while executing, yet not through `AppError`: some
+                // library error converted by its `Display`. Its text may hold
+                // SQL or values, so it is logged and replaced.
+                tracing::error!(error = %error.message, "unclassified resolver error");
+                error.message = AppError::internal("").user_message();
+                Value::from("INTERNAL")
+            }
+            None => {
+                if let Some(field) = field_in(&error.message) {
+                    error
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .set("field", Value::from(field));
+                }
+                Value::from(code_for(&error.message))
+            }
+        };
         let ext = error.extensions.get_or_insert_with(Default::default);
-        ext.set("code", Value::from(code));
-        if let Some(field) = field {
-            ext.set("field", Value::from(field));
+        if ext_code == Value::from("INTERNAL") {
+            // The id under which the detail was logged, for support.
+            ext.set("requestId", Value::from(request_id));
         }
+        ext.set("code", ext_code);
     }
 }
 
-/// Adds missing codes to every response of a batch.
-pub fn add_codes(batch: &mut BatchResponse) {
+/// Adds missing codes to every response of a batch, and the request id to
+/// `INTERNAL` errors.
+pub fn add_codes(batch: &mut BatchResponse, request_id: &str) {
     match batch {
-        BatchResponse::Single(r) => fix(r),
-        BatchResponse::Batch(rs) => rs.iter_mut().for_each(fix),
+        BatchResponse::Single(r) => fix(r, request_id),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| fix(r, request_id)),
     }
 }
 

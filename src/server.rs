@@ -223,7 +223,7 @@ async fn execute(
         tracing::error!(error = ?e, "audit write failed; response withheld");
         return failure(&request_id, &AppError::internal("audit write failed"));
     }
-    crate::graphql_errors::add_codes(&mut response);
+    crate::graphql_errors::add_codes(&mut response, &request_id);
     let wants_graphql_response = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -104,6 +104,12 @@ async fn reads_fail_closed_when_the_audit_log_cannot_be_written() {
             .await;
         assert!(body["data"].is_null(), "no data without its trace: {body}");
         assert_eq!(codes(&body), vec!["INTERNAL"]);
+        assert!(
+            body["errors"][0]["extensions"]["requestId"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()),
+            "the request id is given: {body}"
+        );
         let text = body.to_string();
         assert!(
             !text.contains("blocked") && !text.contains("audit_events"),
