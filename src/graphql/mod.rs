@@ -35,6 +35,7 @@ pub struct MutationRoot(
     settings::mutation::SettingMutation,
     children::emergency::EmergencyMutation,
     admin::mutation::AdminMutation,
+    admin::roles::RoleMutation,
     statistics::StatisticsMutation,
 );
 

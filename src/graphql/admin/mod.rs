@@ -1,5 +1,6 @@
 //! Administration: users, roles, units.
 pub mod mutation;
+pub mod roles;
 pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};

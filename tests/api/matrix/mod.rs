@@ -193,8 +193,10 @@ async fn repeat_denied(
         path: "batch",
         observed: outcome(&resp[1], root, field),
     });
-    if object == "FosterHome" || object == "Institution" {
-        if let Some(pid) = subjects::placement_in(app, id).await {
+    if (object == "FosterHome" || object == "Institution")
+        && let Some(pid) = visible_placement_in(app, token, id).await
+    {
+        {
             let uq = format!(
                 "query($id: ID!) {{ placement(id: $id) {{ setting {{ ... on {object} {{ {sel} }} }} }} }}"
             );
@@ -216,8 +218,10 @@ async fn repeat_denied(
             }
         }
     }
-    if object == "Child" {
-        if let Some(pid) = subjects::current_placement_of(app, id).await {
+    if object == "Child"
+        && let Some(pid) = subjects::current_placement_of(app, id).await
+    {
+        {
             let nq = format!("query($id: ID!) {{ placement(id: $id) {{ child {{ {sel} }} }} }}");
             let body = app.gql(Some(token), &nq, json!({"id": pid})).await;
 
@@ -239,6 +243,16 @@ async fn repeat_denied(
         }
     }
     cells
+}
+
+/// A placement in the setting that the caller can see, found through the API.
+async fn visible_placement_in(app: &TestApp, token: &str, setting: &str) -> Option<String> {
+    let body = app
+        .gql(Some(token), "query($s: ID!) { placements(first: 1, filter: { settingId: $s }) { edges { node { id } } } }", json!({"s": setting}))
+        .await;
+    body["data"]["placements"]["edges"][0]["node"]["id"]
+        .as_str()
+        .map(str::to_owned)
 }
 
 #[test]

@@ -31,17 +31,6 @@ async fn user_id(app: &TestApp, name: &str) -> user::Model {
         .expect("demo user")
 }
 
-/// A placement in a setting, if any.
-pub async fn placement_in(app: &TestApp, setting: &str) -> Option<String> {
-    let id = Uuid::parse_str(setting).ok()?;
-    let rows = placement::Entity::find()
-        .filter(placement::Column::SettingId.eq(id))
-        .all(&app.state.db)
-        .await
-        .ok()?;
-    rows.first().map(|p| p.id.to_string())
-}
-
 /// The open placement of a child, if any.
 pub async fn current_placement_of(app: &TestApp, child: &str) -> Option<String> {
     let id = Uuid::parse_str(child).ok()?;

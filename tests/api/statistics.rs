@@ -1,0 +1,507 @@
+//! Issue 5: statistics. Placements are made at random through the API and
+//! read back through it; every figure of `placementStatistics`,
+//! `placementTrend`, `reasonShares`, `placementDurations` and
+//! `budgetOutcome` must equal a plain day-by-day computation (`model`), on
+//! SQLite and on PostgreSQL. Suppressed figures must not reveal a group of 1
+//! or 2 children, alone or as a difference.
+mod checks;
+mod model;
+
+use std::collections::BTreeSet;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::harness::{DEMO_PASSWORD, TestApp, backends, codes};
+use checks::*;
+use model::{Placement, d};
+
+#[tokio::test]
+async fn figures_equal_a_day_by_day_computation() {
+    for backend in backends() {
+        let s = setup(backend, 5).await;
+        let (app, maria, today) = (&s.app, &s.maria, s.today);
+        for (from, to, dims) in cases(today) {
+            let what = format!("{backend:?} {from}..{to} {dims:?}");
+            let vars = json!({"f": from.to_string(), "t": to.to_string(), "g": dims});
+            let got = query(app, maria, STATS, vars, "placementStatistics").await;
+            let (cells, total) = model::statistics(&s.placements, from, to, &dims, today);
+            assert_figures(
+                &got["total"],
+                &total,
+                share_year(&got["total"], from, to),
+                &what,
+            );
+            let got_rows = rows(&got["rows"]);
+            if dims.is_empty() {
+                assert_eq!(got_rows, vec![got["total"].clone()], "{what}");
+                continue;
+            }
+            let keys: BTreeSet<Vec<String>> = got_rows.iter().map(|r| key(r, &dims)).collect();
+            assert_eq!(keys.len(), got_rows.len(), "{what}: duplicate rows");
+            assert_eq!(keys, cells.keys().cloned().collect(), "{what}: groups");
+            for row in &got_rows {
+                let cell = &cells[&key(row, &dims)];
+                assert_figures(row, cell, share_year(row, from, to), &what);
+            }
+        }
+
+        // The trend: every year and type, zeros included.
+        let got = query(
+            app,
+            maria,
+            TREND,
+            json!({"a": 2022, "b": 2027}),
+            "placementTrend",
+        )
+        .await;
+        let (cells, _) = model::statistics(
+            &s.placements,
+            d(2022, 1, 1),
+            d(2027, 12, 31),
+            &["YEAR", "PLACEMENT_TYPE"],
+            today,
+        );
+        let points = rows(&got);
+        assert_eq!(points.len(), 6 * TYPES.len());
+        for p in &points {
+            let k = vec![
+                p["year"].to_string(),
+                p["placementType"].as_str().expect("type").to_owned(),
+            ];
+            let cell = cells.get(&k).cloned().unwrap_or_default();
+            assert_eq!(p["suppressed"], json!(false));
+            assert_eq!(p["children"], json!(cell.children.len()), "{k:?}");
+            assert_eq!(p["placementDays"], json!(cell.days), "{k:?}");
+            assert_eq!(p["cost"], json!(cell.cost), "{k:?}");
+        }
+
+        check_reason_shares(&s, backend).await;
+        check_durations(&s, backend).await;
+        check_budgets(&s, backend).await;
+    }
+}
+#[tokio::test]
+async fn suppressed_figures_reveal_no_group_of_one_or_two() {
+    for backend in backends() {
+        let s = setup(backend, 11).await;
+        let (app, erik, today) = (&s.app, &s.erik, s.today);
+        let mut withheld = 0;
+        for (from, to, dims) in cases(today) {
+            let what = format!("{backend:?} {from}..{to} {dims:?}");
+            let vars = json!({"f": from.to_string(), "t": to.to_string(), "g": dims});
+            let got = query(app, erik, STATS, vars, "placementStatistics").await;
+            let (cells, total) = model::statistics(&s.placements, from, to, &dims, today);
+            let total_hidden = got["total"]["suppressed"] == json!(true);
+            if !total_hidden {
+                assert_figures(
+                    &got["total"],
+                    &total,
+                    share_year(&got["total"], from, to),
+                    &what,
+                );
+            }
+            if dims.is_empty() {
+                continue;
+            }
+            let mut published = Vec::new();
+            for row in rows(&got["rows"]) {
+                let k = key(&row, &dims);
+                let cell = cells
+                    .get(&k)
+                    .unwrap_or_else(|| panic!("{what}: no group {k:?}"));
+                let hidden = row["suppressed"] == json!(true);
+                if hidden {
+                    withheld += 1;
+                    for f in [
+                        "children",
+                        "placements",
+                        "placementDays",
+                        "cost",
+                        "populationShare",
+                    ] {
+                        assert!(row[f].is_null(), "{what}: withheld {f} {row}");
+                    }
+                } else {
+                    assert_figures(&row, cell, share_year(&row, from, to), &what);
+                }
+                published.push(Published {
+                    key: k,
+                    children: cell.children.clone(),
+                    suppressed: hidden,
+                });
+            }
+            assert_eq!(
+                published.len(),
+                cells.len(),
+                "{what}: every group has a row"
+            );
+            assert_safe(&published, &total.children, total_hidden, &what);
+        }
+        assert!(
+            withheld > 10,
+            "the data has small cells to withhold ({withheld})"
+        );
+
+        // The trend is a year x type table.
+        let trend = query(
+            app,
+            erik,
+            TREND,
+            json!({"a": 2022, "b": 2027}),
+            "placementTrend",
+        )
+        .await;
+        let (cells, total) = model::statistics(
+            &s.placements,
+            d(2022, 1, 1),
+            d(2027, 12, 31),
+            &["YEAR", "PLACEMENT_TYPE"],
+            today,
+        );
+        let trend_cells: Vec<Published> = rows(&trend)
+            .iter()
+            .filter_map(|p| {
+                let k = vec![
+                    p["year"].to_string(),
+                    p["placementType"].as_str()?.to_owned(),
+                ];
+                let cell = cells.get(&k)?;
+                let hidden = p["suppressed"] == json!(true);
+                if !hidden {
+                    assert_eq!(p["placementDays"], json!(cell.days), "{k:?}");
+                }
+                Some(Published {
+                    key: k,
+                    children: cell.children.clone(),
+                    suppressed: hidden,
+                })
+            })
+            .collect();
+        assert_safe(&trend_cells, &total.children, false, "trend");
+
+        // Reason shares: two lines, by reason included and by primary reason.
+        let (from, to) = (d(2023, 1, 1), today);
+        let vars = json!({"f": from.to_string(), "t": to.to_string()});
+        let shares = query(app, erik, SHARES, vars, "reasonShares").await;
+        let (present, by) = reason_model(&s, from, to);
+        for (list, primary) in [("including", false), ("primary", true)] {
+            let line: Vec<Published> = rows(&shares[list])
+                .iter()
+                .filter_map(|item| {
+                    let code = item["reason"].as_str()?.to_owned();
+                    let ps = by.get(&(primary, code.clone()))?;
+                    let hidden = item["suppressed"] == json!(true);
+                    if !hidden {
+                        assert_eq!(item["placements"], json!(ps.len()));
+                    }
+                    Some(Published {
+                        key: vec![code],
+                        children: as_set(ps),
+                        suppressed: hidden,
+                    })
+                })
+                .collect();
+            assert_safe(&line, &as_set(&present), false, list);
+        }
+
+        // Durations: by type and by end reason.
+        let vars = json!({"f": "2023-01-01", "t": "2026-12-31"});
+        let durations = query(app, erik, DURATIONS, vars, "placementDurations").await;
+        let all = ended(&s, d(2023, 1, 1), d(2026, 12, 31));
+        for (list, name, pick) in [
+            (
+                "byType",
+                "placementType",
+                (|p: &Placement| p.ptype.clone()) as fn(&Placement) -> String,
+            ),
+            ("endReasons", "endReason", |p: &Placement| {
+                p.end_reason.clone().unwrap_or_default()
+            }),
+        ] {
+            let line: Vec<Published> = rows(&durations[list])
+                .iter()
+                .filter_map(|row| {
+                    let k = row[name].as_str()?.to_owned();
+                    let ps: Vec<&Placement> =
+                        all.iter().copied().filter(|p| pick(p) == k).collect();
+                    (!ps.is_empty()).then(|| Published {
+                        key: vec![k],
+                        children: as_set(&ps),
+                        suppressed: row["suppressed"] == json!(true),
+                    })
+                })
+                .collect();
+            assert_safe(&line, &as_set(&all), false, list);
+        }
+    }
+}
+
+#[tokio::test]
+async fn demo_trend_shifts_from_hvb_to_own_foster_homes_and_reasons_match() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        for user in ["maria.manager", "erik.finance"] {
+            let token = app.login(user).await;
+            let trend = query(
+                &app,
+                &token,
+                TREND,
+                json!({"a": 2023, "b": 2025}),
+                "placementTrend",
+            )
+            .await;
+            let days = |t: &str| -> Vec<i64> {
+                rows(&trend)
+                    .iter()
+                    .filter(|p| p["placementType"] == json!(t))
+                    .map(|p| {
+                        p["placementDays"]
+                            .as_i64()
+                            .unwrap_or_else(|| panic!("{user} {t}: {p}"))
+                    })
+                    .collect()
+            };
+            let hvb = days("HVB");
+            let own = days("OWN_FOSTER_HOME");
+            assert!(
+                hvb[0] > hvb[1] && hvb[1] > hvb[2],
+                "{backend:?} {user}: HVB days {hvb:?}"
+            );
+            assert!(
+                own[0] < own[1] && own[1] < own[2],
+                "{backend:?} {user}: own days {own:?}"
+            );
+            let vars = json!({"f": "2023-01-01", "t": hearth::domain::today().to_string()});
+            let shares = query(&app, &token, SHARES, vars, "reasonShares").await;
+            let share = |code: &str| {
+                rows(&shares["including"])
+                    .iter()
+                    .find(|r| r["reason"] == json!(code))
+                    .and_then(|r| r["share"].as_f64())
+                    .unwrap_or_else(|| panic!("{code}: {shares}"))
+            };
+            let (conflict, neglect) = (share("CONFLICT_OR_VIOLENCE"), share("NEGLECT"));
+            assert!(
+                (0.38..=0.46).contains(&conflict),
+                "conflict or violence {conflict}"
+            );
+            assert!((0.23..=0.31).contains(&neglect), "neglect {neglect}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn statistics_need_statistics_read_and_are_audited_without_a_subject() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let vars = json!({"f": "2024-01-01", "t": "2024-12-31", "g": ["SEX"]});
+        for user in ["anna.case", "fredrik.foster", "alice.auditor", "adam.admin"] {
+            let token = app.login(user).await;
+            let body = app.gql(Some(&token), STATS, vars.clone()).await;
+            assert_eq!(codes(&body), vec!["FORBIDDEN"], "{user}: {body}");
+            assert!(body["data"].is_null());
+        }
+        let none = app.gql(None, STATS, vars.clone()).await;
+        assert_eq!(codes(&none), vec!["UNAUTHENTICATED"], "{none}");
+        let bad = app
+            .gql(
+                Some(&app.login("erik.finance").await),
+                STATS,
+                json!({"f": "2024-02-01", "t": "2024-01-01"}),
+            )
+            .await;
+        assert_eq!(
+            bad["errors"][0]["extensions"]["field"],
+            json!("to"),
+            "{bad}"
+        );
+
+        let erik = app.login("erik.finance").await;
+        let body = query(&app, &erik, STATS, vars.clone(), "placementStatistics").await;
+        assert!(body["total"]["children"].as_i64().is_some_and(|n| n >= 3));
+        // One aggregate statement per request, however fine the grouping:
+        // the same number of statements for no grouping over one year as for
+        // four dimensions over six (fewest of three runs, as scheduling can
+        // split the audit writer's batches).
+        let mut counts = Vec::new();
+        for (f, t, g) in [
+            ("2024-01-01", "2024-12-31", json!([])),
+            (
+                "2022-01-01",
+                "2027-12-31",
+                json!(["YEAR", "REASON", "SEX", "AGE_GROUP"]),
+            ),
+        ] {
+            let mut fewest = u64::MAX;
+            for _ in 0..3 {
+                let before = app.statements();
+                query(
+                    &app,
+                    &erik,
+                    STATS,
+                    json!({"f": f, "t": t, "g": g}),
+                    "placementStatistics",
+                )
+                .await;
+                fewest = fewest.min(app.statements() - before);
+            }
+            counts.push(fewest);
+        }
+        assert_eq!(counts[0], counts[1], "{backend:?}: statements {counts:?}");
+        let events = hearth::entity::audit_event::Entity::find()
+            .filter(hearth::entity::audit_event::Column::EntityType.eq("Statistics"))
+            .all(&app.state.db)
+            .await
+            .expect("audit events");
+        let read = events
+            .iter()
+            .find(|e| e.actor_username.as_deref() == Some("erik.finance"))
+            .expect("erik's statistics read is audited");
+        assert_eq!(read.entity_id.as_deref(), Some("placementStatistics"));
+        assert_eq!(read.action, "READ");
+        assert_eq!(read.outcome, "ALLOWED");
+        assert!(read.subject_child_id.is_none());
+        assert!(
+            read.fields.contains("SEX") && read.fields.contains("suppressed"),
+            "{}",
+            read.fields
+        );
+
+        // A unit manager of the other unit sees that unit only: no children there.
+        let unit = hearth::entity::unit::Entity::find()
+            .filter(hearth::entity::unit::Column::Name.eq("Familjehem"))
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .expect("the foster care unit");
+        let hash = hearth::auth::password::hash(DEMO_PASSWORD)
+            .await
+            .expect("hash");
+        let now = chrono::Utc::now();
+        let id = uuid::Uuid::new_v4();
+        let user = hearth::entity::user::Model {
+            id,
+            username: "olga.manager".into(),
+            display_name: "Olga Manager".into(),
+            password_hash: hash,
+            unit_id: Some(unit.id),
+            active: true,
+            must_change_password: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let role = hearth::entity::user_role::Model {
+            user_id: id,
+            role_id: uuid::Uuid::parse_str("00000000-0000-4000-8000-000000000003").expect("uuid"),
+        };
+        use sea_orm::{ActiveModelTrait, IntoActiveModel};
+        user.into_active_model()
+            .reset_all()
+            .insert(&app.state.db)
+            .await
+            .expect("user");
+        role.into_active_model()
+            .reset_all()
+            .insert(&app.state.db)
+            .await
+            .expect("role");
+        let olga = app.login("olga.manager").await;
+        let body = query(&app, &olga, STATS, vars, "placementStatistics").await;
+        assert_eq!(body["total"]["children"], json!(0), "{body}");
+        assert_eq!(body["total"]["suppressed"], json!(false));
+        // Maria's unit holds every demo child: her unsuppressed total is erik's.
+        let maria = app.login("maria.manager").await;
+        let year = json!({"f": "2024-01-01", "t": "2024-12-31"});
+        let mine = query(&app, &maria, STATS, year.clone(), "placementStatistics").await;
+        let all = query(&app, &erik, STATS, year, "placementStatistics").await;
+        assert_eq!(mine["total"], all["total"]);
+        assert_eq!(mine["total"]["suppressed"], json!(false));
+    }
+}
+
+#[tokio::test]
+async fn budget_and_population_mutations_validate_and_are_audited() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let erik = app.login("erik.finance").await;
+        let set = "mutation($y:Int!,$t:PlacementType!,$a:Int!){ setBudget(year:$y, type:$t, amount:$a){ year placementType amount } }";
+        let pop = "mutation($y:Int!,$c:Int!){ setChildPopulation(year:$y, count:$c) }";
+        for (vars, field) in [
+            (json!({"y": 1999, "t": "HVB", "a": 1}), "year"),
+            (json!({"y": 2101, "t": "HVB", "a": 1}), "year"),
+            (json!({"y": 2025, "t": "HVB", "a": -1}), "amount"),
+        ] {
+            let body = app.gql(Some(&erik), set, vars).await;
+            assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], json!(field));
+        }
+        let body = app.gql(Some(&erik), pop, json!({"y": 2025, "c": 0})).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"],
+            json!("count"),
+            "{body}"
+        );
+        let anna = app.login("anna.case").await;
+        let body = app
+            .gql(Some(&anna), set, json!({"y": 2025, "t": "HVB", "a": 1}))
+            .await;
+        assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
+
+        let before = query(&app, &erik, BUDGET, json!({"y": 2025}), "budgetOutcome").await;
+        let body = app
+            .gql(
+                Some(&erik),
+                set,
+                json!({"y": 2025, "t": "HVB", "a": 4_321_000}),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["setBudget"]["amount"],
+            json!(4_321_000),
+            "{body}"
+        );
+        let after = query(&app, &erik, BUDGET, json!({"y": 2025}), "budgetOutcome").await;
+        let hvb = |v: &Value| {
+            rows(&v["rows"])
+                .into_iter()
+                .find(|r| r["placementType"] == json!("HVB"))
+                .expect("HVB")
+        };
+        assert_eq!(hvb(&after)["budget"], json!(4_321_000));
+        assert_eq!(hvb(&after)["actualCost"], hvb(&before)["actualCost"]);
+        let events = hearth::entity::audit_event::Entity::find()
+            .filter(hearth::entity::audit_event::Column::EntityType.eq("Budget"))
+            .all(&app.state.db)
+            .await
+            .expect("audit events");
+        let change = events.last().expect("the budget change is audited");
+        assert_eq!(change.entity_id.as_deref(), Some("2025/HVB"));
+        assert_eq!(change.action, "UPDATE", "the demo had a 2025 HVB budget");
+        let changes = change.changes.as_deref().expect("before and after");
+        assert!(changes.contains("4321000"), "{changes}");
+        assert_eq!(
+            query(
+                &app,
+                &erik,
+                pop,
+                json!({"y": 2030, "c": 3210}),
+                "setChildPopulation"
+            )
+            .await,
+            json!(true)
+        );
+        let share = query(
+            &app,
+            &erik,
+            STATS,
+            json!({"f": "2030-01-01", "t": "2030-12-31"}),
+            "placementStatistics",
+        )
+        .await;
+        assert_eq!(share["total"]["children"], json!(0));
+        assert_eq!(share["total"]["populationShare"].as_f64(), Some(0.0));
+    }
+}
