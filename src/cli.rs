@@ -106,7 +106,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::VerifyAudit => {
             let (db, _) = crate::db::connect(&config.database.url, 1).await?;
-            let report = crate::audit::chain::verify(&db)
+            let report = crate::audit::chain::verify_snapshot(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if report.valid {

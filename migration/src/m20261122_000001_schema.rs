@@ -120,11 +120,12 @@ const TABLES: &[&str] = &[
         PRIMARY KEY (placement_id, reason_code)
     )",
     "CREATE TABLE budgets (
+        id {uuid} PRIMARY KEY,
         year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
         placement_type TEXT NOT NULL,
+        unit_id {uuid} REFERENCES units(id),
         amount {money} NOT NULL CHECK (amount >= 0),
-        updated_at {ts} NOT NULL,
-        PRIMARY KEY (year, placement_type)
+        updated_at {ts} NOT NULL
     )",
     "CREATE TABLE child_population (
         year INTEGER PRIMARY KEY CHECK (year BETWEEN 2000 AND 2100),
@@ -193,6 +194,8 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX settings_by_unit ON care_settings (unit_id)",
     "CREATE UNIQUE INDEX one_primary_reason ON placement_reasons (placement_id) WHERE is_primary",
     "CREATE INDEX placement_reasons_by_code ON placement_reasons (reason_code)",
+    "CREATE UNIQUE INDEX budgets_municipal ON budgets (year, placement_type) WHERE unit_id IS NULL",
+    "CREATE UNIQUE INDEX budgets_of_unit ON budgets (year, placement_type, unit_id) WHERE unit_id IS NOT NULL",
     "CREATE INDEX user_roles_by_role ON user_roles (role_id)",
     "CREATE INDEX grants_by_user ON emergency_grants (user_id, expires_at)",
     "CREATE INDEX refresh_by_family ON refresh_tokens (family_id)",

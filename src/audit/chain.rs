@@ -204,10 +204,18 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
         }
     }
     let checked = expected_seq - 1;
-    if let Some(head) = head
-        && (head.last_sequence != checked || head.last_hash != prev_hash)
-    {
-        {
+    if let Some(head) = head {
+        if checked > head.last_sequence {
+            // A well-chained event appended without moving the head: forged,
+            // or written around the application.
+            let first_extra = head.last_sequence + 1;
+            return Ok(broken(
+                first_extra,
+                head.last_sequence,
+                "event after the recorded end of the log",
+            ));
+        }
+        if checked < head.last_sequence || head.last_hash != prev_hash {
             return Ok(broken(
                 checked + 1,
                 checked,
@@ -221,4 +229,24 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<ChainReport> {
         first_broken_sequence: None,
         problem: None,
     })
+}
+
+/// Runs `verify` on one snapshot of the log (PostgreSQL REPEATABLE READ,
+/// read only), so events appended meanwhile cannot look like a broken end.
+/// SQLite runs on one connection, where a transaction is a snapshot already.
+pub async fn verify_snapshot(db: &sea_orm::DatabaseConnection) -> AppResult<ChainReport> {
+    use sea_orm::{AccessMode, DbBackend, IsolationLevel, TransactionTrait};
+    let txn = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+        _ => db.begin().await?,
+    };
+    let report = verify(&txn).await?;
+    txn.commit().await?;
+    Ok(report)
 }

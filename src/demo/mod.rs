@@ -190,6 +190,9 @@ async fn insert_plan(
         .budgets
         .iter()
         .map(|&(year, ptype, amount)| budget::Model {
+            // Stable ids, like everything else in the demo.
+            id: uuid::Uuid::from_u128((0xB0D6_u128 << 64) | ((year as u128) << 8) | ptype as u128),
+            unit_id: None,
             year,
             placement_type: ptype.as_str().to_owned(),
             amount,

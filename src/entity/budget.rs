@@ -6,9 +6,11 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "budgets")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
     pub year: i32,
-    #[sea_orm(primary_key, auto_increment = false)]
     pub placement_type: String,
+    /// The unit the budget is for; `None` for the whole municipality.
+    pub unit_id: Option<Uuid>,
     pub amount: i64,
     pub updated_at: DateTimeUtc,
 }

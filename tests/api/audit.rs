@@ -163,3 +163,45 @@ async fn a_thousand_concurrent_reads_make_one_gap_free_chain() {
         assert_eq!(report.events_checked as u64, after);
     }
 }
+
+#[tokio::test]
+async fn a_well_chained_event_appended_behind_the_head_is_reported() {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, QueryOrder};
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        app.gql(
+            Some(&anna),
+            "{children(first:3){edges{node{givenName}}}}",
+            json!({}),
+        )
+        .await;
+        let db = &app.state.db;
+        let last = audit_event::Entity::find()
+            .order_by_desc(audit_event::Column::Sequence)
+            .one(db)
+            .await
+            .expect("db")
+            .expect("events");
+        let mut forged = audit_event::Model {
+            sequence: last.sequence + 1,
+            id: uuid::Uuid::new_v4(),
+            prev_hash: last.hash.clone(),
+            ..last.clone()
+        };
+        forged.hash = hearth::audit::chain::canonical_of(&forged).hash();
+        forged
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await
+            .expect("insert behind the head");
+        let report = hearth::audit::chain::verify(db).await.expect("verify");
+        assert!(!report.valid);
+        assert_eq!(
+            report.first_broken_sequence,
+            Some(last.sequence + 1),
+            "{report:?}"
+        );
+    }
+}

@@ -416,20 +416,38 @@ async fn filters_narrow_the_event_list_and_auditor_queries_are_logged() {
                 .all(|e| parse_time(&e["occurredAt"]) >= at_time)
         );
         assert!(since.len() + before.len() >= all.len() && !since.is_empty());
-        // Paging: two pages of two, no overlap, in order.
-        let q = "query($a:String){auditEvents(first:2,after:$a){totalCount edges{cursor node{sequence}}}}";
+        // Paging: the log grows with every one of alice's queries, yet the
+        // next page continues exactly where the previous one ended.
+        let q = "query($a:String){auditEvents(first:2,after:$a){totalCount pageInfo{hasNextPage hasPreviousPage} edges{cursor node{sequence}}}}";
+        let seqs_of = |page: &Value| -> Vec<i64> {
+            page["auditEvents"]["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"]["sequence"].as_i64().expect("seq"))
+                .collect()
+        };
         let p1 = ok(&app, &alice, q, json!({"a": null})).await;
         alice_queries.push("auditEvents");
         let cursor = p1["auditEvents"]["edges"][1]["cursor"].clone();
         let p2 = ok(&app, &alice, q, json!({"a": cursor})).await;
         alice_queries.push("auditEvents");
-        let s1 = p1["auditEvents"]["edges"][1]["node"]["sequence"]
-            .as_i64()
-            .expect("seq");
-        let s2 = p2["auditEvents"]["edges"][0]["node"]["sequence"]
-            .as_i64()
-            .expect("seq");
-        assert!(s2 < s1);
+        let (s1, s2) = (seqs_of(&p1), seqs_of(&p2));
+        assert_eq!(s1.len(), 2);
+        assert_eq!(
+            s2,
+            vec![s1[1] - 1, s1[1] - 2],
+            "no event repeated or skipped"
+        );
+        assert_eq!(
+            p1["auditEvents"]["pageInfo"]["hasPreviousPage"],
+            json!(false)
+        );
+        assert_eq!(
+            p2["auditEvents"]["pageInfo"]["hasPreviousPage"],
+            json!(true)
+        );
+        assert_eq!(p2["auditEvents"]["pageInfo"]["hasNextPage"], json!(true));
         // Invalid input is refused, and still logged.
         let bad = app
             .gql(
@@ -803,21 +821,10 @@ async fn anomaly_reports_find_emergency_protected_denied_after_hours_and_heavy_r
         assert!(row("no.such.user")["actor"]["id"].is_null());
 
         // Outside office hours: exactly the session's events whose local
-        // Stockholm time is on a weekend or outside 07:00–19:00.
-        let q = format!(
-            "query($f:DateTime!,$t:DateTime!,$x:AuditEventFilter){{afterHoursAccess(from:$f,to:$t,first:500,filter:$x){{totalCount edges{{node{{id occurredAt}}}}}}}}"
-        );
-        let data = ok(
-            &app,
-            &alice,
-            &q,
-            json!({"f": from, "t": to, "x": {"actorUsername": "anna.case"}}),
-        )
-        .await;
-        let after_hours: BTreeSet<String> = nodes(&data, "afterHoursAccess")
-            .iter()
-            .map(|e| e["id"].to_string())
-            .collect();
+        // Stockholm time is on a weekend or outside 07:00–19:00, over the
+        // session and over the longest period allowed (which holds every
+        // weekday's office hours of a year).
+        let q = "query($f:DateTime!,$t:DateTime!,$x:AuditEventFilter){afterHoursAccess(from:$f,to:$t,first:500,filter:$x){totalCount edges{node{id occurredAt}}}}";
         let (annas, _) = events(
             &app,
             &alice,
@@ -833,11 +840,56 @@ async fn anomaly_reports_find_emergency_protected_denied_after_hours_and_heavy_r
             .filter(|e| outside(e))
             .map(|e| e["id"].to_string())
             .collect();
-        assert_eq!(after_hours, expected);
+        for start in [from, to - chrono::Duration::days(366)] {
+            let data = ok(
+                &app,
+                &alice,
+                q,
+                json!({"f": start, "t": to, "x": {"actorUsername": "anna.case"}}),
+            )
+            .await;
+            let after_hours: BTreeSet<String> = nodes(&data, "afterHoursAccess")
+                .iter()
+                .map(|e| e["id"].to_string())
+                .collect();
+            assert_eq!(after_hours, expected, "from {start}");
+        }
+        // The same SQL under office hours chosen around the clock of the
+        // test, so that both outcomes occur whenever the test runs: one hour
+        // half a day away (everything is outside), and all day on weekdays
+        // (everything is inside on a weekday, outside at a weekend).
+        let start = (Utc::now().hour() + 12) % 24;
+        let weekend = Utc::now().weekday().number_from_monday() > 5;
+        let annas_ids: BTreeSet<uuid::Uuid> = annas
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").parse().expect("uuid"))
+            .collect();
+        for (hours, everything_outside) in [((start, start + 1), true), ((0, 24), weekend)] {
+            let config = hearth::config::AuditConfig {
+                office_hours_start: hours.0,
+                office_hours_end: hours.1,
+                timezone: "UTC".into(),
+            };
+            let office = hearth::graphql::audit::hours::OfficeHours::from_config(&config)
+                .expect("valid office hours");
+            let cond = office
+                .outside(from, to)
+                .add(audit_event::Column::ActorUsername.eq("anna.case"));
+            let page = hearth::graphql::audit::list::page_of(&app.state.db, cond, Some(500), None)
+                .await
+                .expect("page");
+            let found: BTreeSet<uuid::Uuid> = page.edges.iter().map(|e| e.node.0.id).collect();
+            let expected = if everything_outside {
+                annas_ids.clone()
+            } else {
+                BTreeSet::new()
+            };
+            assert_eq!(found, expected, "office hours {hours:?}");
+        }
         let too_long = app
             .gql(
                 Some(&alice),
-                &q,
+                q,
                 json!({"f": "2024-01-01T00:00:00Z", "t": "2025-06-01T00:00:00Z", "x": null}),
             )
             .await;

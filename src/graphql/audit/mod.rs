@@ -14,14 +14,12 @@ pub mod anomalies;
 pub mod csv;
 pub mod filter;
 pub mod hours;
+pub mod list;
 pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    AccessMode, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IsolationLevel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::access::{Permission, require};
 use crate::audit::chain::{self, ChainReport};
@@ -29,10 +27,11 @@ use crate::audit::{Action, NewEvent};
 use crate::entity::audit_event;
 use crate::error::{AppError, AppResult};
 use crate::graphql::common::parse_id;
-use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::pagination::CountedConnection;
 use crate::state::AppState;
 use filter::{AuditEventFilter, check_period, entry, period};
 use hours::OfficeHours;
+use list::page_of;
 use types::{AuditEvent, DeniedAttempts, ReadVolumeOutlier};
 
 /// Longest period of the office-hours report (one year and a day).
@@ -65,55 +64,15 @@ fn summary(first: Option<i32>, after: Option<&str>, filter: &AuditEventFilter) -
     out
 }
 
-/// One page of the events matching `cond`, newest first.
-async fn page_of<C: ConnectionTrait>(
-    db: &C,
-    cond: Condition,
-    page: Page,
-) -> AppResult<CountedConnection<AuditEvent>> {
-    let query = audit_event::Entity::find().filter(cond);
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(audit_event::Column::Sequence)
-        .offset(page.offset)
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    Ok(connection(
-        page,
-        rows.into_iter().map(AuditEvent).collect(),
-        total,
-    ))
-}
-
-/// Runs the chain check on one snapshot of the log, so that events appended
-/// meanwhile cannot look like a broken end of the chain.
-async fn verify_snapshot(state: &AppState) -> AppResult<ChainReport> {
-    let txn = match state.db.get_database_backend() {
-        DbBackend::Postgres => {
-            state
-                .db
-                .begin_with_config(
-                    Some(IsolationLevel::RepeatableRead),
-                    Some(AccessMode::ReadOnly),
-                )
-                .await?
-        }
-        // SQLite runs on one connection: a transaction is a snapshot already.
-        _ => state.db.begin().await?,
-    };
-    let report = chain::verify(&txn).await?;
-    txn.commit().await?;
-    Ok(report)
-}
-
 /// The auditors' queries.
 #[derive(Default)]
 pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
-    /// Audit events matching `filter`, newest first (by sequence). AUDITOR only.
+    /// Audit events matching `filter`, newest first (by sequence). Cursors
+    /// hold the sequence number, so the next page continues where the last
+    /// one ended however many events arrive meanwhile. AUDITOR only.
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
@@ -127,8 +86,7 @@ impl AuditQuery {
             "auditEvents",
             summary(first, after.as_deref(), &filter),
         )?;
-        let page = Page::new(first, after)?;
-        Ok(page_of(&state.db, filter.condition()?, page).await?)
+        Ok(page_of(&state.db, filter.condition()?, first, after.as_deref()).await?)
     }
 
     /// Everyone who accessed or changed the child, or was refused: every
@@ -155,7 +113,7 @@ impl AuditQuery {
     /// misplaced event. AUDITOR only.
     async fn verify_audit_chain(&self, ctx: &Context<'_>) -> Result<ChainReport> {
         let state = audited(ctx, "verifyAuditChain", Vec::new())?;
-        Ok(verify_snapshot(state).await?)
+        Ok(chain::verify_snapshot(&state.db).await?)
     }
 
     /// The events matching `filter` as CSV (RFC 4180, header row, CRLF),
@@ -184,9 +142,8 @@ impl AuditQuery {
         let filter = filter.unwrap_or_default();
         let fields = summary(first, after.as_deref(), &filter);
         let state = audited(ctx, "emergencyAccessEvents", fields)?;
-        let page = Page::new(first, after)?;
         let cond = filter.condition()?.add(anomalies::emergency_access());
-        Ok(page_of(&state.db, cond, page).await?)
+        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
     }
 
     /// Reads (allowed and denied; narrow with `filter.outcome`) of children
@@ -201,11 +158,10 @@ impl AuditQuery {
         let filter = filter.unwrap_or_default();
         let fields = summary(first, after.as_deref(), &filter);
         let state = audited(ctx, "protectedIdentityReads", fields)?;
-        let page = Page::new(first, after)?;
         let cond = filter
             .condition()?
             .add(anomalies::protected_identity_reads());
-        Ok(page_of(&state.db, cond, page).await?)
+        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
     }
 
     /// Denied attempts per user in the period (`from` inclusive, `to`
@@ -256,10 +212,9 @@ impl AuditQuery {
             )
             .into());
         }
-        let page = Page::new(first, after)?;
         let hours = OfficeHours::from_config(&state.config.audit)?;
         let cond = filter.condition()?.add(hours.outside(from, to));
-        Ok(page_of(&state.db, cond, page).await?)
+        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
     }
 
     /// Users whose read volume in `[from, to)` is far above their peers',

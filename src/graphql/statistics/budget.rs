@@ -94,6 +94,10 @@ pub(super) async fn outcome(
     let c_days = q.days(&c_upper, &c_lower);
     let scope = q.scope(&who.principal, who.scope);
     let y = q.int(year);
+    let budget_unit = match (who.scope, who.principal.unit_id) {
+        (crate::access::Scope::All, _) | (_, None) => "b.unit_id IS NULL".to_owned(),
+        (_, Some(unit)) => format!("b.unit_id = {}", q.uuid(unit)),
+    };
     let text = format!(
         "WITH x AS (
             SELECT p.placement_type AS ptype, p.child_id AS cid, p.daily_cost AS dc,
@@ -112,7 +116,7 @@ pub(super) async fn outcome(
          UNION ALL
          SELECT CAST(2 AS INTEGER), b.placement_type, CAST(b.amount AS BIGINT), CAST(0 AS BIGINT),
                 CAST(0 AS BIGINT)
-           FROM budgets b WHERE b.year = {y}"
+           FROM budgets b WHERE b.year = {y} AND {budget_unit}"
     );
     let rows = q.run(db, text).await?;
     let mut figures: HashMap<PlacementType, Figures> = HashMap::new();

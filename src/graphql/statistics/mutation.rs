@@ -1,16 +1,20 @@
 //! Budgets and the child population: the figures finance enters.
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::types::Budget;
-use crate::access::{Permission, require};
+use crate::access::{Permission, Scope, require};
 use crate::audit::{Action, NewEvent, chain};
 use crate::domain::enums::PlacementType;
 use crate::entity::{budget, child_population};
 use crate::error::{AppError, AppResult};
-use crate::graphql::common::operation_name;
+use crate::graphql::common::{operation_name, parse_id};
 use crate::request::RequestContext;
 use crate::state::AppState;
 
@@ -76,14 +80,43 @@ impl StatisticsMutation {
         year: i32,
         #[graphql(name = "type")] placement_type: PlacementType,
         amount: i64,
+        #[graphql(
+            desc = "The unit the budget is for. A unit manager sets their own unit's budget \
+                          (the default for them); FINANCE may name any unit, or leave it out for the \
+                          whole municipality's budget."
+        )]
+        unit_id: Option<ID>,
     ) -> Result<Budget> {
-        let (rc, _, _) = require(ctx, Permission::BudgetWrite)?;
+        let (rc, p, scope) = require(ctx, Permission::BudgetWrite)?;
         check_year(year)?;
         if amount < 0 {
             return Err(AppError::bad_input("amount", "The amount must not be negative.").into());
         }
+        let requested = unit_id
+            .as_ref()
+            .map(|u| parse_id(u, "unitId"))
+            .transpose()?;
+        let unit = match scope {
+            Scope::All => requested,
+            _ => match (requested, p.unit_id) {
+                (Some(r), Some(own)) if r != own => return Err(AppError::Forbidden.into()),
+                (_, Some(own)) => Some(own),
+                (_, None) => return Err(AppError::Forbidden.into()),
+            },
+        };
         let state = ctx.data::<AppState>()?;
-        Ok(set_budget(state, ctx, rc, year, placement_type, amount).await?)
+        Ok(set_budget(
+            state,
+            ctx,
+            rc,
+            BudgetKey {
+                year,
+                placement_type,
+                unit,
+            },
+            amount,
+        )
+        .await?)
     }
 
     /// Sets the municipality's child population for a year, the
@@ -100,21 +133,42 @@ impl StatisticsMutation {
     }
 }
 
+/// Which budget: year, type, and unit (`None`: the whole municipality).
+struct BudgetKey {
+    year: i32,
+    placement_type: PlacementType,
+    unit: Option<Uuid>,
+}
+
 async fn set_budget(
     state: &AppState,
     ctx: &Context<'_>,
     rc: &RequestContext,
-    year: i32,
-    placement_type: PlacementType,
+    key: BudgetKey,
     amount: i64,
 ) -> AppResult<Budget> {
+    let BudgetKey {
+        year,
+        placement_type,
+        unit,
+    } = key;
     let txn = state.db.begin().await?;
-    let key = (year, placement_type.as_str().to_owned());
-    let before = budget::Entity::find_by_id(key.clone()).one(&txn).await?;
+    let unit_filter = match unit {
+        Some(u) => budget::Column::UnitId.eq(u),
+        None => budget::Column::UnitId.is_null(),
+    };
+    let before = budget::Entity::find()
+        .filter(budget::Column::Year.eq(year))
+        .filter(budget::Column::PlacementType.eq(placement_type.as_str()))
+        .filter(unit_filter)
+        .one(&txn)
+        .await?;
     let now = Utc::now();
     let row = budget::ActiveModel {
+        id: Set(before.as_ref().map_or_else(Uuid::new_v4, |b| b.id)),
         year: Set(year),
-        placement_type: Set(key.1),
+        placement_type: Set(placement_type.as_str().to_owned()),
+        unit_id: Set(unit),
         amount: Set(amount),
         updated_at: Set(now),
     };
@@ -128,7 +182,10 @@ async fn set_budget(
         ctx,
         rc,
         "Budget",
-        format!("{year}/{}", placement_type.as_str()),
+        match unit {
+            Some(u) => format!("{year}/{}/{u}", placement_type.as_str()),
+            None => format!("{year}/{}", placement_type.as_str()),
+        },
         before.map(|b| json!({ "amount": b.amount })),
         json!({ "amount": saved.amount }),
     )
@@ -136,6 +193,7 @@ async fn set_budget(
     txn.commit().await?;
     Ok(Budget {
         year: saved.year,
+        unit_id: saved.unit_id.map(|u| ID(u.to_string())),
         placement_type,
         amount: saved.amount,
         updated_at: saved.updated_at,

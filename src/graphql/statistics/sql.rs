@@ -57,7 +57,7 @@ impl Sql {
         }
     }
 
-    fn uuid(&mut self, id: Uuid) -> String {
+    pub fn uuid(&mut self, id: Uuid) -> String {
         self.bind(id.into())
     }
 

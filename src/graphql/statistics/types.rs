@@ -255,9 +255,9 @@ pub struct BudgetOutcome {
     pub year: i32,
     /// The day the actual cost runs to (today, or 31 December once past).
     pub as_of: NaiveDate,
-    /// Whether the costs cover the whole municipality. Budgets are set for
-    /// the whole municipality; for a caller who sees one unit the costs are
-    /// that unit's only.
+    /// Whether the figures cover the whole municipality (its budget, all
+    /// placements); otherwise they are the caller's unit's budget and the
+    /// placements of that unit's children.
     pub whole_municipality: bool,
     /// One line per placement type.
     pub rows: Vec<BudgetLine>,
@@ -272,6 +272,8 @@ pub struct Budget {
     pub year: i32,
     /// The placement type.
     pub placement_type: PlacementType,
+    /// The unit; null for the whole municipality's budget.
+    pub unit_id: Option<async_graphql::ID>,
     /// The amount in whole SEK.
     pub amount: i64,
     /// When the amount was last set.

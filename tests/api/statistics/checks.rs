@@ -309,11 +309,20 @@ pub(super) async fn check_durations(s: &Setup, backend: Backend) {
 
 pub(super) async fn check_budgets(s: &Setup, backend: Backend) {
     let years = [2024, s.today.year(), s.today.year() + 1];
-    let amount = |year: i32, i: usize| 1_000_000 * (i as i64 + 1) + i64::from(year);
+    // FINANCE sets the municipality's budgets, the unit manager her unit's:
+    // each sees their own in budgetOutcome.
+    let amount = |unit: bool, year: i32, i: usize| {
+        1_000_000 * (i as i64 + 1) + i64::from(year) + if unit { 500 } else { 0 }
+    };
     for year in years {
-        for (i, t) in TYPES.iter().enumerate() {
-            // Both roles with BUDGET_WRITE may set budgets.
-            let who = if *t == "SIS" { &s.maria } else { &s.erik };
+        for (i, t) in TYPES
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| [(i, (t, false)), (i, (t, true))])
+        {
+            let (t, unit) = t;
+            let who = if unit { &s.maria } else { &s.erik };
+            let amount = |year: i32, i: usize| amount(unit, year, i);
             let body = s
                 .app
                 .gql(
@@ -332,6 +341,7 @@ pub(super) async fn check_budgets(s: &Setup, backend: Backend) {
     for year in years {
         let expected = model::budget(&s.placements, year, s.today);
         for (token, whole) in [(&s.maria, false), (&s.erik, true)] {
+            let amount = |year: i32, i: usize| amount(!whole, year, i);
             let got = query(&s.app, token, BUDGET, json!({"y": year}), "budgetOutcome").await;
             assert_eq!(got["wholeMunicipality"], json!(whole));
             assert_eq!(got["asOf"], json!(d(year, 12, 31).min(s.today).to_string()));
