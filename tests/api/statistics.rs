@@ -449,6 +449,29 @@ async fn budget_and_population_mutations_validate_and_are_audited() {
             .gql(Some(&anna), set, json!({"y": 2025, "t": "HVB", "a": 1}))
             .await;
         assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
+        // A unit manager sets her own unit's budget only, and not the
+        // municipality's child population.
+        let maria = app.login("maria.manager").await;
+        let body = app
+            .gql(Some(&maria), pop, json!({"y": 2025, "c": 3000}))
+            .await;
+        assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
+        let other_unit = hearth::entity::unit::Entity::find()
+            .filter(hearth::entity::unit::Column::Name.eq("Familjehem"))
+            .one(&app.state.db)
+            .await
+            .expect("db")
+            .expect("unit");
+        let elsewhere =
+            "mutation($u:ID!){ setBudget(year:2025, type:HVB, amount:5, unitId:$u){ amount } }";
+        let body = app
+            .gql(
+                Some(&maria),
+                elsewhere,
+                json!({"u": other_unit.id.to_string()}),
+            )
+            .await;
+        assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
 
         let before = query(&app, &erik, BUDGET, json!({"y": 2025}), "budgetOutcome").await;
         let body = app

@@ -121,8 +121,14 @@ impl StatisticsMutation {
 
     /// Sets the municipality's child population for a year, the
     /// denominator of `populationShare`.
+    /// The population is the whole municipality's figure, so it needs
+    /// `BUDGET_WRITE` for the whole municipality (FINANCE); a unit manager
+    /// would otherwise change every unit's shares.
     async fn set_child_population(&self, ctx: &Context<'_>, year: i32, count: i32) -> Result<bool> {
-        let (rc, _, _) = require(ctx, Permission::BudgetWrite)?;
+        let (rc, _, scope) = require(ctx, Permission::BudgetWrite)?;
+        if scope != Scope::All {
+            return Err(AppError::Forbidden.into());
+        }
         check_year(year)?;
         if count <= 0 {
             return Err(AppError::bad_input("count", "The count must be at least 1.").into());
