@@ -45,7 +45,8 @@ impl AuthQuery {
         let state = ctx.data::<AppState>()?;
         let row = user::Entity::find_by_id(p.user_id)
             .one(&state.db)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .ok_or(AppError::Unauthenticated)?;
         Ok(User(row))
     }
@@ -105,7 +106,8 @@ impl AuthMutation {
         }
         let row = user::Entity::find_by_id(p.user_id)
             .one(&state.db)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .ok_or(AppError::Unauthenticated)?;
         if !password::verify(&current, Some(&row.password_hash)).await? {
             return Err(AppError::bad_input("current", "The current password is wrong.").into());
@@ -115,7 +117,7 @@ impl AuthMutation {
         active.password_hash = Set(hash);
         active.must_change_password = Set(false);
         active.updated_at = Set(chrono::Utc::now());
-        active.update(&state.db).await?;
+        active.update(&state.db).await.map_err(AppError::from)?;
         rc.audit.push(NewEvent {
             action: Action::PasswordChanged,
             entity_type: Some("User".into()),

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use crate::access::{Permission, Principal, Scope, require};
 use crate::entity::{role, role_permission, unit, user};
+use crate::error::AppError;
 use crate::graphql::pagination::{CountedConnection, Page, connection};
 use crate::state::AppState;
 use types::{Grant, Role, Unit, User};
@@ -28,8 +29,12 @@ pub async fn load_roles(db: &sea_orm::DatabaseConnection) -> Result<Vec<Role>> {
     let roles = role::Entity::find()
         .order_by_asc(role::Column::Name)
         .all(db)
-        .await?;
-    let grants = role_permission::Entity::find().all(db).await?;
+        .await
+        .map_err(AppError::from)?;
+    let grants = role_permission::Entity::find()
+        .all(db)
+        .await
+        .map_err(AppError::from)?;
     Ok(roles
         .into_iter()
         .map(|r| Role {
@@ -68,13 +73,14 @@ impl AdminQuery {
         let state = ctx.data::<AppState>()?;
         let page = Page::new(first, after)?;
         let q = users_in_scope(&p, scope);
-        let total = q.clone().count(&state.db).await?;
+        let total = q.clone().count(&state.db).await.map_err(AppError::from)?;
         let rows = q
             .order_by_asc(user::Column::Username)
             .offset(page.offset)
             .limit(page.limit)
             .all(&state.db)
-            .await?;
+            .await
+            .map_err(AppError::from)?;
         Ok(connection(
             page,
             rows.into_iter().map(User).collect(),
@@ -96,6 +102,11 @@ impl AdminQuery {
         if scope != Scope::All {
             q = q.filter(unit::Column::Id.is_in(p.unit_id));
         }
-        Ok(q.all(&state.db).await?.into_iter().map(Unit).collect())
+        Ok(q.all(&state.db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(Unit)
+            .collect())
     }
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::access::{Permission, gate::note_not_found, require, scope};
 use crate::entity::{child, placement};
+use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::pagination::{CountedConnection, Page, connection};
 use crate::state::AppState;
@@ -66,7 +67,11 @@ impl ChildQuery {
             });
         }
         let query = child::Entity::find().filter(cond);
-        let total = query.clone().count(&state.db).await?;
+        let total = query
+            .clone()
+            .count(&state.db)
+            .await
+            .map_err(AppError::from)?;
         let rows = query
             .order_by_asc(child::Column::FamilyName)
             .order_by_asc(child::Column::GivenName)
@@ -74,7 +79,8 @@ impl ChildQuery {
             .offset(page.offset)
             .limit(page.limit)
             .all(&state.db)
-            .await?;
+            .await
+            .map_err(AppError::from)?;
         Ok(connection(
             page,
             rows.into_iter().map(Child).collect(),
@@ -90,7 +96,8 @@ impl ChildQuery {
         let row = child::Entity::find_by_id(id)
             .filter(scope::children(&p))
             .one(&state.db)
-            .await?;
+            .await
+            .map_err(AppError::from)?;
         match row {
             Some(row) => Ok(Some(Child(row))),
             None => {

@@ -92,11 +92,12 @@ impl ChildMutation {
         let address = optional_text(input.address.as_deref(), "address", 300)?;
         let unit_id = target_unit(&p, scope, input.unit_id.as_ref())?;
         let now = Utc::now();
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         if child::Entity::find()
             .filter(child::Column::PersonalIdentityNumber.eq(pin.digits()))
             .one(&txn)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .is_some()
         {
             return Err(AppError::Conflict(
@@ -119,7 +120,8 @@ impl ChildMutation {
             updated_at: Set(now),
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
         if scope == Scope::Own {
             insert_assignment(&txn, p.user_id, row.id).await?;
         }
@@ -133,7 +135,7 @@ impl ChildMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         tracing::info!(child_id = %row.id, "child created");
         rc.reload_principal(state).await?;
         Ok(Child(row))
@@ -149,7 +151,7 @@ impl ChildMutation {
         let (rc, p, scope) = require(ctx, Permission::ChildWrite)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         let before = writable_child(&txn, &p, scope, id).await?;
         if input.expected_version.is_some_and(|v| v != before.version) {
             return Err(AppError::Conflict(
@@ -181,7 +183,7 @@ impl ChildMutation {
         }
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = row.update(&txn).await?;
+        let after = row.update(&txn).await.map_err(AppError::from)?;
         let change = Change {
             action: Action::Update,
             entity_type: "Child",
@@ -192,7 +194,7 @@ impl ChildMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         tracing::info!(child_id = %id, "child updated");
         Ok(Child(after))
     }
@@ -208,8 +210,11 @@ impl ChildMutation {
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&child_id, "childId")?;
         let user_id = parse_id(&user_id, "userId")?;
-        let txn = state.db.begin().await?;
-        let found = child::Entity::find_by_id(child_id).one(&txn).await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
+        let found = child::Entity::find_by_id(child_id)
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?;
         let child = match (found, scope) {
             (Some(c), Scope::All) => c,
             (Some(c), _) if Some(c.unit_id) == p.unit_id => c,
@@ -217,7 +222,8 @@ impl ChildMutation {
         };
         let worker = user::Entity::find_by_id(user_id)
             .one(&txn)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .filter(|u| u.active)
             .ok_or(AppError::NotFound)?;
         if scope != Scope::All && worker.unit_id != p.unit_id {
@@ -238,7 +244,7 @@ impl ChildMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         Ok(Child(child))
     }
 }
@@ -259,7 +265,8 @@ async fn insert_assignment<C: sea_orm::ConnectionTrait>(
                 .or(caseload::Column::ToDate.gte(today)),
         )
         .one(txn)
-        .await?
+        .await
+        .map_err(AppError::from)?
     {
         return Ok(existing.id);
     }
@@ -273,7 +280,8 @@ async fn insert_assignment<C: sea_orm::ConnectionTrait>(
         created_at: Set(Utc::now()),
     }
     .insert(txn)
-    .await?;
+    .await
+    .map_err(AppError::from)?;
     Ok(id)
 }
 
@@ -288,7 +296,8 @@ pub async fn writable_child<C: sea_orm::ConnectionTrait>(
     let row = child::Entity::find_by_id(id)
         .filter(scope::children(p))
         .one(txn)
-        .await?
+        .await
+        .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
     let allowed = match write {
         Scope::All => true,

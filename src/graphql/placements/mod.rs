@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::access::{Permission, gate::note_not_found, require, scope};
 use crate::domain::enums::PlacementType;
 use crate::entity::{placement, reason};
+use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::loaders::scoped_placements;
 use crate::graphql::pagination::{CountedConnection, Page, connection};
@@ -72,7 +73,8 @@ impl PlacementQuery {
             .filter(scope::placements(&p))
             .filter(cond.clone())
             .count(&state.db)
-            .await?;
+            .await
+            .map_err(AppError::from)?;
         let ids: Vec<uuid::Uuid> = placement::Entity::find()
             .select_only()
             .column(placement::Column::Id)
@@ -84,7 +86,8 @@ impl PlacementQuery {
             .limit(page.limit)
             .into_tuple()
             .all(&state.db)
-            .await?;
+            .await
+            .map_err(AppError::from)?;
         let mut rows = scoped_placements(
             &state.db,
             &p,
@@ -126,7 +129,8 @@ impl PlacementQuery {
         let rows = reason::Entity::find()
             .order_by_asc(reason::Column::Code)
             .all(&state.db)
-            .await?;
+            .await
+            .map_err(AppError::from)?;
         Ok(rows.into_iter().map(Reason::from).collect())
     }
 }

@@ -121,7 +121,8 @@ async fn write_reasons<C: sea_orm::ConnectionTrait>(
     placement_reason::Entity::delete_many()
         .filter(placement_reason::Column::PlacementId.eq(placement_id))
         .exec(txn)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
     let rows = reasons.iter().map(|r| placement_reason::ActiveModel {
         placement_id: Set(placement_id),
         reason_code: Set(r.code.as_str().to_owned()),
@@ -129,7 +130,8 @@ async fn write_reasons<C: sea_orm::ConnectionTrait>(
     });
     placement_reason::Entity::insert_many(rows)
         .exec(txn)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
     Ok(())
 }
 
@@ -140,7 +142,8 @@ async fn current_reasons<C: sea_orm::ConnectionTrait>(
     let rows = placement_reason::Entity::find()
         .filter(placement_reason::Column::PlacementId.eq(id))
         .all(txn)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -189,11 +192,12 @@ impl PlacementMutation {
             )
             .into());
         }
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         let child = writable_child(&txn, &p, scope, child_id).await?;
         let setting = care_setting::Entity::find_by_id(setting_id)
             .one(&txn)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .ok_or_else(|| AppError::bad_input("settingId", "No such care setting."))?;
         if setting.status.as_deref() == Some("CLOSED") {
             return Err(AppError::Conflict("The foster home is closed.".into()).into());
@@ -227,7 +231,8 @@ impl PlacementMutation {
             updated_at: Set(now),
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
         write_reasons(&txn, row.id, &input.reasons).await?;
         let change = Change {
             action: Action::Create,
@@ -239,7 +244,7 @@ impl PlacementMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         tracing::info!(placement_id = %row.id, child_id = %child.id, "placement created");
         rc.reload_principal(state).await?;
         reload(state, ctx, row.id).await
@@ -255,10 +260,11 @@ impl PlacementMutation {
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         let before = placement::Entity::find_by_id(id)
             .one(&txn)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .ok_or(AppError::NotFound)?;
         writable_child(&txn, &p, scope, before.child_id)
             .await
@@ -284,7 +290,8 @@ impl PlacementMutation {
         if start != before.start_date {
             let setting = care_setting::Entity::find_by_id(before.setting_id)
                 .one(&txn)
-                .await?
+                .await
+                .map_err(AppError::from)?
                 .ok_or(AppError::NotFound)?;
             rules::check(
                 &txn,
@@ -300,7 +307,7 @@ impl PlacementMutation {
         row.planned_end_date = Set(planned);
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = row.update(&txn).await?;
+        let after = row.update(&txn).await.map_err(AppError::from)?;
         let new_reasons = match &input.reasons {
             Some(reasons) => {
                 check_reasons(reasons)?;
@@ -319,7 +326,7 @@ impl PlacementMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         reload(state, ctx, id).await
     }
 
@@ -334,10 +341,11 @@ impl PlacementMutation {
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         let before = placement::Entity::find_by_id(id)
             .one(&txn)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .ok_or(AppError::NotFound)?;
         writable_child(&txn, &p, scope, before.child_id)
             .await
@@ -352,7 +360,7 @@ impl PlacementMutation {
         row.end_reason = Set(Some(end_reason.as_str().to_owned()));
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = row.update(&txn).await?;
+        let after = row.update(&txn).await.map_err(AppError::from)?;
         let change = Change {
             action: Action::Update,
             entity_type: "Placement",
@@ -363,7 +371,7 @@ impl PlacementMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         reload(state, ctx, id).await
     }
 }

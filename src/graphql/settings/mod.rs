@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::access::{Permission, gate::note_not_found, require, scope};
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus};
 use crate::entity::care_setting;
+use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::loaders::with_protection;
 use crate::graphql::pagination::{CountedConnection, Page, connection};
@@ -43,14 +44,19 @@ async fn page_of(
         .filter(scope::settings(&p))
         .filter(care_setting::Column::Category.eq(category))
         .filter(extra);
-    let total = query.clone().count(&state.db).await?;
+    let total = query
+        .clone()
+        .count(&state.db)
+        .await
+        .map_err(AppError::from)?;
     let rows = query
         .order_by_asc(care_setting::Column::Name)
         .order_by_asc(care_setting::Column::Id)
         .offset(page.offset)
         .limit(page.limit)
         .all(&state.db)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
     Ok((page, with_protection(&state.db, rows).await?, total))
 }
 
@@ -66,7 +72,8 @@ async fn one_of(
         .filter(scope::settings(&p))
         .filter(care_setting::Column::Category.eq(category))
         .one(&state.db)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
     match row {
         Some(row) => Ok(with_protection(&state.db, vec![row]).await?.remove(0)),
         None => {

@@ -103,7 +103,7 @@ impl SettingMutation {
             (None, _) => None,
         };
         let now = Utc::now();
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         let row = care_setting::ActiveModel {
             id: Set(Uuid::new_v4()),
             category: Set("FOSTER_HOME".into()),
@@ -134,7 +134,8 @@ impl SettingMutation {
             updated_at: Set(now),
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
         let change = Change {
             action: Action::Create,
             entity_type: "CareSetting",
@@ -145,7 +146,7 @@ impl SettingMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         rc.reload_principal(state).await?;
         Ok(FosterHome(finish(state, row).await?))
     }
@@ -160,11 +161,12 @@ impl SettingMutation {
         let (rc, p, write) = require(ctx, Permission::SettingWrite)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         let before = care_setting::Entity::find_by_id(id)
             .filter(scope::settings(&p))
             .one(&txn)
-            .await?
+            .await
+            .map_err(AppError::from)?
             .filter(|s| s.category == "FOSTER_HOME")
             .ok_or(AppError::NotFound)?;
         let allowed = match write {
@@ -209,7 +211,7 @@ impl SettingMutation {
         }
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = row.update(&txn).await?;
+        let after = row.update(&txn).await.map_err(AppError::from)?;
         let change = Change {
             action: Action::Update,
             entity_type: "CareSetting",
@@ -220,7 +222,7 @@ impl SettingMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         Ok(FosterHome(finish(state, after).await?))
     }
 
@@ -238,7 +240,7 @@ impl SettingMutation {
             );
         }
         let now = Utc::now();
-        let txn = state.db.begin().await?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
         let row = care_setting::ActiveModel {
             id: Set(Uuid::new_v4()),
             category: Set("INSTITUTION".into()),
@@ -259,7 +261,8 @@ impl SettingMutation {
             updated_at: Set(now),
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(AppError::from)?;
         let change = Change {
             action: Action::Create,
             entity_type: "CareSetting",
@@ -270,7 +273,7 @@ impl SettingMutation {
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(AppError::from)?;
         rc.reload_principal(state).await?;
         Ok(Institution(finish(state, row).await?))
     }
