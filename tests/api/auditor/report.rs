@@ -1,0 +1,89 @@
+//! The access report of a child.
+use super::*;
+
+#[tokio::test]
+pub(super) async fn access_report_lists_exactly_who_touched_the_child_and_which_fields() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let s = demo_session(&app).await;
+        let alice = app.login("alice.auditor").await;
+        let q = format!("query($c:ID!){{accessReport(childId:$c){{{EVENT}}}}}");
+        let body = app.gql(Some(&alice), &q, json!({"c": s.child})).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let report = body["data"]["accessReport"].as_array().expect("report");
+        let mut got: Vec<_> = report
+            .iter()
+            .map(|e| {
+                // For a change, `fields` and `changedFields` name the same fields.
+                if let Some(changed) = e["changedFields"].as_array() {
+                    assert_eq!(strings(&json!(changed)), strings(&e["fields"]), "{e}");
+                }
+                (
+                    username(e),
+                    e["action"].as_str().unwrap_or_default().to_owned(),
+                    e["outcome"].as_str().unwrap_or_default().to_owned(),
+                    strings(&e["fields"]),
+                    e["flagged"] == json!(true),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, s.expected, "{backend:?}");
+        let sequences: Vec<i64> = report
+            .iter()
+            .map(|e| e["sequence"].as_i64().expect("seq"))
+            .collect();
+        assert!(sequences.windows(2).all(|w| w[0] < w[1]), "oldest first");
+        for e in report {
+            assert_eq!(e["subjectChildId"], json!(s.child));
+            let under_grant = username(e) == "bo.case";
+            assert_eq!(
+                e["grantId"],
+                if under_grant {
+                    json!(s.grant)
+                } else {
+                    Value::Null
+                }
+            );
+            assert!(e["occurredAt"].is_string() && e["requestId"].is_string());
+        }
+        // Which fields changed, never the values (item 4).
+        let text = body.to_string();
+        for value in s.child_values.iter().chain([&s.new_address]) {
+            assert!(!text.contains(value.as_str()), "a case value leaked");
+        }
+        let created = app.gql(Some(&alice), &q, json!({"c": s.created})).await;
+        let create = created["data"]["accessReport"]
+            .as_array()
+            .expect("report")
+            .iter()
+            .find(|e| e["action"] == "CREATE")
+            .expect("the creation is reported")
+            .clone();
+        assert_eq!(username(&create), "maria.manager");
+        let changed = strings(&create["changedFields"]);
+        assert!(
+            set(&["givenName", "familyName", "personalIdentityNumber"]).is_subset(&changed),
+            "{create}"
+        );
+        let text = created.to_string();
+        for value in &s.created_values {
+            assert!(!text.contains(value.as_str()), "a created value leaked");
+        }
+
+        let data = ok(
+            &app,
+            &alice,
+            "{verifyAuditChain{valid eventsChecked firstBrokenSequence problem}}",
+            json!({}),
+        )
+        .await;
+        let r = &data["verifyAuditChain"];
+        assert_eq!(r["valid"], json!(true), "{r}");
+        assert!(r["firstBrokenSequence"].is_null());
+        let last = report.last().expect("events")["sequence"]
+            .as_i64()
+            .expect("seq");
+        assert!(r["eventsChecked"].as_i64().expect("checked") >= last);
+    }
+}
