@@ -136,3 +136,25 @@ async fn deep_queries_are_refused_and_lockout_follows_failed_logins() {
         "even the right password waits out the lock"
     );
 }
+
+#[tokio::test]
+async fn production_schema_has_no_introspection() {
+    let mut config = hearth::config::Config::development().expect("config");
+    config.server.introspection = false;
+    let schema = hearth::graphql::build(&config.server);
+    let response = schema.execute("{ __schema { queryType { name } } }").await;
+    let data = response.data.into_json().expect("json");
+    assert!(
+        data.get("__schema").is_none_or(serde_json::Value::is_null),
+        "introspection yields nothing: {data}"
+    );
+    config.server.introspection = true;
+    let open = hearth::graphql::build(&config.server)
+        .execute("{ __schema { queryType { name } } }")
+        .await;
+    let data = open.data.into_json().expect("json");
+    assert_eq!(
+        data["__schema"]["queryType"]["name"], "QueryRoot",
+        "and works in development"
+    );
+}
