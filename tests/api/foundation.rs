@@ -73,6 +73,7 @@ async fn nested_lists_take_the_same_number_of_statements_for_5_and_50_children()
             }
             counts.push(fewest);
         }
+        eprintln!("{backend:?}: statements for 5 and 50 children with nested lists: {counts:?}");
         assert_eq!(
             counts[0], counts[1],
             "{backend:?}: statements for 5 vs 50 children: {counts:?}"
