@@ -128,7 +128,9 @@ const TABLES: &[&str] = &[
         updated_at {ts} NOT NULL
     )",
     "CREATE TABLE child_population (
-        year INTEGER PRIMARY KEY CHECK (year BETWEEN 2000 AND 2100),
+        id {uuid} PRIMARY KEY,
+        year INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+        unit_id {uuid} REFERENCES units(id),
         child_count INTEGER NOT NULL CHECK (child_count > 0),
         updated_at {ts} NOT NULL
     )",
@@ -196,6 +198,8 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX placement_reasons_by_code ON placement_reasons (reason_code)",
     "CREATE UNIQUE INDEX budgets_municipal ON budgets (year, placement_type) WHERE unit_id IS NULL",
     "CREATE UNIQUE INDEX budgets_of_unit ON budgets (year, placement_type, unit_id) WHERE unit_id IS NOT NULL",
+    "CREATE UNIQUE INDEX population_municipal ON child_population (year) WHERE unit_id IS NULL",
+    "CREATE UNIQUE INDEX population_of_unit ON child_population (year, unit_id) WHERE unit_id IS NOT NULL",
     "CREATE INDEX user_roles_by_role ON user_roles (role_id)",
     "CREATE INDEX grants_by_user ON emergency_grants (user_id, expires_at)",
     "CREATE INDEX refresh_by_family ON refresh_tokens (family_id)",

@@ -200,6 +200,8 @@ async fn insert_plan(
         });
     insert(txn, budgets.collect()).await?;
     let population = plan::YEARS.map(|year| child_population::Model {
+        id: uuid::Uuid::from_u128((0x9090_u128 << 64) | year as u128),
+        unit_id: None,
         year,
         child_count: plan::CHILD_POPULATION,
         updated_at: now,

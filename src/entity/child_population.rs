@@ -6,7 +6,10 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "child_population")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
     pub year: i32,
+    /// The unit the figure is for; `None` for the whole municipality.
+    pub unit_id: Option<Uuid>,
     pub child_count: i32,
     pub updated_at: DateTimeUtc,
 }

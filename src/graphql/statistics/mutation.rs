@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::types::Budget;
-use crate::access::{Permission, Scope, require};
+use crate::access::{Permission, Principal, Scope, require};
 use crate::audit::{Action, NewEvent, chain};
 use crate::domain::enums::PlacementType;
 use crate::entity::{budget, child_population};
@@ -121,21 +121,38 @@ impl StatisticsMutation {
 
     /// Sets the municipality's child population for a year, the
     /// denominator of `populationShare`.
-    /// The population is the whole municipality's figure, so it needs
-    /// `BUDGET_WRITE` for the whole municipality (FINANCE); a unit manager
-    /// would otherwise change every unit's shares.
-    async fn set_child_population(&self, ctx: &Context<'_>, year: i32, count: i32) -> Result<bool> {
-        let (rc, _, scope) = require(ctx, Permission::BudgetWrite)?;
-        if scope != Scope::All {
-            return Err(AppError::Forbidden.into());
-        }
+    /// Like budgets, the figure is the municipality's (FINANCE, no
+    /// `unitId`) or a unit's (a unit manager's own unit), and each is the
+    /// denominator of that caller's `populationShare`.
+    async fn set_child_population(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        count: i32,
+        unit_id: Option<ID>,
+    ) -> Result<bool> {
+        let (rc, p, scope) = require(ctx, Permission::BudgetWrite)?;
+        let unit = target_unit(&p, scope, unit_id.as_ref())?;
         check_year(year)?;
         if count <= 0 {
             return Err(AppError::bad_input("count", "The count must be at least 1.").into());
         }
         let state = ctx.data::<AppState>()?;
-        set_population(state, ctx, rc, year, count).await?;
+        set_population(state, ctx, rc, (year, unit), count).await?;
         Ok(true)
+    }
+}
+
+/// The unit a budget or population figure is for: a caller with the whole
+/// municipality in scope names any unit or none (the municipality's own
+/// figure); a unit manager sets their own unit's only.
+fn target_unit(p: &Principal, scope: Scope, requested: Option<&ID>) -> AppResult<Option<Uuid>> {
+    let requested = requested.map(|u| parse_id(u, "unitId")).transpose()?;
+    match (scope, requested, p.unit_id) {
+        (Scope::All, r, _) => Ok(r),
+        (_, Some(r), Some(own)) if r != own => Err(AppError::Forbidden),
+        (_, _, Some(own)) => Ok(Some(own)),
+        (_, _, None) => Err(AppError::Forbidden),
     }
 }
 
@@ -210,12 +227,22 @@ async fn set_population(
     state: &AppState,
     ctx: &Context<'_>,
     rc: &RequestContext,
-    year: i32,
+    (year, unit): (i32, Option<Uuid>),
     count: i32,
 ) -> AppResult<()> {
     let txn = state.db.begin().await?;
-    let before = child_population::Entity::find_by_id(year).one(&txn).await?;
+    let unit_filter = match unit {
+        Some(u) => child_population::Column::UnitId.eq(u),
+        None => child_population::Column::UnitId.is_null(),
+    };
+    let before = child_population::Entity::find()
+        .filter(child_population::Column::Year.eq(year))
+        .filter(unit_filter)
+        .one(&txn)
+        .await?;
     let row = child_population::ActiveModel {
+        id: Set(before.as_ref().map_or_else(Uuid::new_v4, |b| b.id)),
+        unit_id: Set(unit),
         year: Set(year),
         child_count: Set(count),
         updated_at: Set(Utc::now()),
@@ -230,7 +257,10 @@ async fn set_population(
         ctx,
         rc,
         "ChildPopulation",
-        year.to_string(),
+        match unit {
+            Some(u) => format!("{year}/{u}"),
+            None => year.to_string(),
+        },
         before.map(|b| json!({ "childCount": b.child_count })),
         json!({ "childCount": count }),
     )

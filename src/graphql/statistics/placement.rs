@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::sql::{Row, Sql, counted_end, later};
 use super::types::{PlacementStatistics, StatisticsDimension as Dim, StatisticsRow, TrendPoint};
 use super::{Caller, parse_stored, rank};
+use crate::access::Scope;
 use crate::domain::enums::{LegalBasis, PlacementType, ReasonCategory, ReasonCode, Sex};
 use crate::domain::statistics::{AGE_GROUPS, Segment, age_thresholds, suppress, year_segments};
 use crate::domain::today;
@@ -132,12 +133,25 @@ fn statement(
         "SELECT CAST({TOTAL} AS INTEGER), {}, {aggregates} FROM b",
         nulls.join(", ")
     ));
+    // The municipality's population for the whole municipality's figures;
+    // for a unit's figures the unit's own where one is set, else the
+    // municipality's.
+    let count = match (who.scope, who.principal.unit_id) {
+        (Scope::All, _) | (_, None) => {
+            "MAX(CASE WHEN unit_id IS NULL THEN child_count END)".to_owned()
+        }
+        (_, Some(unit)) => format!(
+            "COALESCE(MAX(CASE WHEN unit_id = {} THEN child_count END), \
+             MAX(CASE WHEN unit_id IS NULL THEN child_count END))",
+            q.uuid(unit)
+        ),
+    };
     let first = segments.first().map_or(0, |s| s.year);
     let last = segments.last().map_or(0, |s| s.year);
     branches.push(format!(
-        "SELECT CAST({POPULATION} AS INTEGER), {}, year, CAST(child_count AS BIGINT), \
+        "SELECT CAST({POPULATION} AS INTEGER), {}, year, CAST({count} AS BIGINT), \
          CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
-         FROM child_population WHERE year BETWEEN {} AND {}",
+         FROM child_population WHERE year BETWEEN {} AND {} GROUP BY year HAVING {count} IS NOT NULL",
         nulls[..nulls.len() - 1].join(", "),
         q.int(first),
         q.int(last)

@@ -28,29 +28,47 @@ async fn budget_and_population_mutations_validate_and_are_audited() {
             .gql(Some(&anna), set, json!({"y": 2025, "t": "HVB", "a": 1}))
             .await;
         assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
-        // A unit manager sets her own unit's budget only, and not the
-        // municipality's child population.
+        // A unit manager sets her own unit's figures only.
         let maria = app.login("maria.manager").await;
-        let body = app
-            .gql(Some(&maria), pop, json!({"y": 2025, "c": 3000}))
-            .await;
-        assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
         let other_unit = hearth::entity::unit::Entity::find()
             .filter(hearth::entity::unit::Column::Name.eq("Familjehem"))
             .one(&app.state.db)
             .await
             .expect("db")
             .expect("unit");
+        let other = other_unit.id.to_string();
         let elsewhere =
             "mutation($u:ID!){ setBudget(year:2025, type:HVB, amount:5, unitId:$u){ amount } }";
+        let body = app.gql(Some(&maria), elsewhere, json!({"u": other})).await;
+        assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
+        let pop_elsewhere =
+            "mutation($u:ID!){ setChildPopulation(year:2025, count:10, unitId:$u) }";
         let body = app
-            .gql(
-                Some(&maria),
-                elsewhere,
-                json!({"u": other_unit.id.to_string()}),
-            )
+            .gql(Some(&maria), pop_elsewhere, json!({"u": other}))
             .await;
         assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
+        let own = app
+            .gql(Some(&maria), pop, json!({"y": 2030, "c": 1000}))
+            .await;
+        assert_eq!(own["data"]["setChildPopulation"], json!(true), "{own}");
+        let own_budget = app
+            .gql(Some(&maria), set, json!({"y": 2030, "t": "SIS", "a": 777}))
+            .await;
+        assert_eq!(
+            own_budget["data"]["setBudget"]["amount"],
+            json!(777),
+            "{own_budget}"
+        );
+        let erik_view = query(&app, &erik, BUDGET, json!({"y": 2030}), "budgetOutcome").await;
+        let sis = rows(&erik_view["rows"])
+            .into_iter()
+            .find(|r| r["placementType"] == json!("SIS"))
+            .expect("SIS");
+        assert_ne!(
+            sis["budget"],
+            json!(777),
+            "a unit's budget is not the municipality's"
+        );
 
         let before = query(&app, &erik, BUDGET, json!({"y": 2025}), "budgetOutcome").await;
         let body = app
