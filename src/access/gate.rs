@@ -228,3 +228,31 @@ pub fn note_not_found(rc: &RequestContext, entity_type: &str, id: &str) {
         ..NewEvent::default()
     });
 }
+
+/// Whether a write permission granted at `scope` reaches `subject`.
+/// Mutations ask here rather than deciding themselves. Children and
+/// placements have the same reach as for reads; a care setting is changed
+/// only by its own unit (UNIT) or its supporting secretary (OWN), not by
+/// everyone whose children have lived there.
+pub fn may_write(p: &Principal, scope: Scope, subject: &Subject) -> bool {
+    match (subject, scope) {
+        (Subject::Setting { .. }, Scope::All) => true,
+        (Subject::Setting { unit_id, .. }, Scope::Unit) => {
+            unit_id.is_some() && *unit_id == p.unit_id
+        }
+        (Subject::Setting { id, .. }, Scope::Own) => p.supported_settings.contains(id),
+        _ => covers(p, scope, subject),
+    }
+}
+
+/// The unit a write may place a record in. A caller with the whole
+/// municipality in scope names any unit, or none; anyone else writes into
+/// their own unit only (a different unit is `FORBIDDEN`, no mass assignment).
+pub fn write_unit(p: &Principal, scope: Scope, requested: Option<Uuid>) -> AppResult<Option<Uuid>> {
+    match (scope, requested, p.unit_id) {
+        (Scope::All, r, _) => Ok(r),
+        (_, Some(r), Some(own)) if r != own => Err(AppError::Forbidden),
+        (_, _, Some(own)) => Ok(Some(own)),
+        (_, _, None) => Err(AppError::Forbidden),
+    }
+}

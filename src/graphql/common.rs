@@ -47,7 +47,8 @@ pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> AppResult<
 pub struct Change {
     pub action: Action,
     pub entity_type: &'static str,
-    pub entity_id: Uuid,
+    /// The entity's id, or its natural key where it has no id (`2025/HVB`).
+    pub entity_id: String,
     pub subject_child_id: Option<Uuid>,
     pub before: Option<Value>,
     pub after: Value,
@@ -85,7 +86,7 @@ pub async fn record_change<C: ConnectionTrait>(
     let event = NewEvent {
         action: change.action,
         entity_type: Some(change.entity_type.to_owned()),
-        entity_id: Some(change.entity_id.to_string()),
+        entity_id: Some(change.entity_id),
         subject_child_id: change.subject_child_id,
         fields,
         changes: Some(changes),

@@ -143,7 +143,7 @@ async fn change_user(
     let change = Change {
         action: Action::Update,
         entity_type: "User",
-        entity_id: id,
+        entity_id: id.to_string(),
         subject_child_id: None,
         before: Some(before_json),
         after: after_json,
@@ -209,7 +209,7 @@ impl AdminMutation {
             Change {
                 action: Action::Create,
                 entity_type: "User",
-                entity_id: row.id,
+                entity_id: row.id.to_string(),
                 subject_child_id: None,
                 before: None,
                 after,
@@ -296,7 +296,7 @@ impl AdminMutation {
             Change {
                 action: Action::Update,
                 entity_type: "User",
-                entity_id: user_id,
+                entity_id: user_id.to_string(),
                 subject_child_id: None,
                 before: Some(before),
                 after,

@@ -9,7 +9,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::types::{Role, Unit};
-use crate::access::{Permission, Scope, require};
+use crate::access::gate::may_write;
+use crate::access::{Permission, Scope, Subject, require};
 use crate::audit::Action;
 use crate::entity::{caseload, role, role_permission, unit, user_role};
 use crate::error::AppError;
@@ -127,7 +128,7 @@ impl RoleMutation {
             Change {
                 action: Action::Create,
                 entity_type: "Role",
-                entity_id: id,
+                entity_id: id.to_string(),
                 subject_child_id: None,
                 before: None,
                 after,
@@ -191,7 +192,7 @@ impl RoleMutation {
         let change = Change {
             action: Action::Update,
             entity_type: "Role",
-            entity_id: id,
+            entity_id: id.to_string(),
             subject_child_id: None,
             before: Some(role_snapshot(&before.name, &before.description, &old)),
             after: role_snapshot(&before.name, &description, new),
@@ -223,7 +224,7 @@ impl RoleMutation {
             Change {
                 action: Action::Create,
                 entity_type: "Unit",
-                entity_id: row.id,
+                entity_id: row.id.to_string(),
                 subject_child_id: None,
                 before: None,
                 after: json!({"name": name}),
@@ -249,14 +250,23 @@ impl RoleMutation {
         let user_id = parse_id(&user_id, "userId")?;
         let end = end_date.unwrap_or_else(crate::domain::today);
         let txn = state.db.begin().await.map_err(AppError::from)?;
-        if scope != Scope::All {
-            let child = crate::entity::child::Entity::find_by_id(child_id)
-                .one(&txn)
-                .await
-                .map_err(AppError::from)?;
-            if child.is_none_or(|c| Some(c.unit_id) != p.unit_id) {
-                return Err(AppError::NotFound.into());
-            }
+        let child = crate::entity::child::Entity::find_by_id(child_id)
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?;
+        let reachable = child.is_some_and(|c| {
+            may_write(
+                &p,
+                scope,
+                &Subject::Child {
+                    id: c.id,
+                    unit_id: c.unit_id,
+                    protected: c.protected_identity,
+                },
+            )
+        });
+        if !reachable {
+            return Err(AppError::NotFound.into());
         }
         let open = caseload::Entity::find()
             .filter(caseload::Column::ChildId.eq(child_id))
@@ -279,7 +289,7 @@ impl RoleMutation {
         let change = Change {
             action: Action::Update,
             entity_type: "CaseloadAssignment",
-            entity_id: open.id,
+            entity_id: open.id.to_string(),
             subject_child_id: Some(child_id),
             before: Some(json!({"toDate": null})),
             after: json!({"toDate": end}),

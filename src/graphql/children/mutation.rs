@@ -9,7 +9,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::types::Child;
-use crate::access::{Permission, Principal, Scope, require, scope};
+use crate::access::gate::{may_write, write_unit};
+use crate::access::{Permission, Principal, Scope, Subject, require, scope};
 use crate::audit::Action;
 use crate::domain::pin::PersonalIdentityNumber;
 use crate::entity::{caseload, child, user};
@@ -50,21 +51,12 @@ fn parse_pin(text: &str) -> Result<PersonalIdentityNumber, AppError> {
 
 /// The unit a write may target: the caller's own unless their scope is ALL.
 fn target_unit(p: &Principal, scope: Scope, requested: Option<&ID>) -> Result<Uuid, AppError> {
-    let own = p.unit_id;
-    match (requested, scope) {
-        (Some(id), Scope::All) => parse_id(id, "unitId"),
-        (Some(id), _) => {
-            let id = parse_id(id, "unitId")?;
-            if Some(id) == own {
-                Ok(id)
-            } else {
-                Err(AppError::Forbidden)
-            }
-        }
-        (None, _) => own.ok_or_else(|| {
+    let requested = requested.map(|id| parse_id(id, "unitId")).transpose()?;
+    write_unit(p, scope, requested)?
+        .or(p.unit_id)
+        .ok_or_else(|| {
             AppError::bad_input("unitId", "unitId is required for a user without a unit.")
-        }),
-    }
+        })
 }
 
 /// The audit view of a child's values.
@@ -128,7 +120,7 @@ impl ChildMutation {
         let change = Change {
             action: Action::Create,
             entity_type: "Child",
-            entity_id: row.id,
+            entity_id: row.id.to_string(),
             subject_child_id: Some(row.id),
             before: None,
             after: snapshot(&row),
@@ -187,7 +179,7 @@ impl ChildMutation {
         let change = Change {
             action: Action::Update,
             entity_type: "Child",
-            entity_id: id,
+            entity_id: id.to_string(),
             subject_child_id: Some(id),
             before: Some(snapshot(&before)),
             after: snapshot(&after),
@@ -215,29 +207,35 @@ impl ChildMutation {
             .one(&txn)
             .await
             .map_err(AppError::from)?;
-        let child = match (found, scope) {
-            (Some(c), Scope::All) => c,
-            (Some(c), _) if Some(c.unit_id) == p.unit_id => c,
-            _ => return Err(AppError::NotFound.into()),
-        };
+        let child = found
+            .filter(|c| {
+                may_write(
+                    &p,
+                    scope,
+                    &Subject::Child {
+                        id: c.id,
+                        unit_id: c.unit_id,
+                        protected: c.protected_identity,
+                    },
+                )
+            })
+            .ok_or(AppError::NotFound)?;
         let worker = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await
             .map_err(AppError::from)?
             .filter(|u| u.active)
             .ok_or(AppError::NotFound)?;
-        if scope != Scope::All && worker.unit_id != p.unit_id {
-            return Err(AppError::Forbidden.into());
-        }
-        if worker.id == p.user_id && scope == Scope::All && !p.has(Permission::ChildRead) {
-            // An administrator may not give themselves case access.
+        // The worker must be in the caller's unit, and nobody assigns a
+        // caseload to themselves (an administrator would gain case access).
+        if worker.id == p.user_id || (scope != Scope::All && worker.unit_id != p.unit_id) {
             return Err(AppError::Forbidden.into());
         }
         let assignment = insert_assignment(&txn, worker.id, child.id).await?;
         let change = Change {
             action: Action::Create,
             entity_type: "CaseloadAssignment",
-            entity_id: assignment,
+            entity_id: assignment.to_string(),
             subject_child_id: Some(child.id),
             before: None,
             after: json!({"userId": worker.id.to_string(), "childId": child.id.to_string()}),
@@ -299,11 +297,12 @@ pub async fn writable_child<C: sea_orm::ConnectionTrait>(
         .await
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
-    let allowed = match write {
-        Scope::All => true,
-        Scope::Unit => Some(row.unit_id) == p.unit_id || p.own_children.contains(&row.id),
-        Scope::Own => p.own_children.contains(&row.id),
+    let subject = Subject::Child {
+        id: row.id,
+        unit_id: row.unit_id,
+        protected: row.protected_identity,
     };
+    let allowed = may_write(p, write, &subject);
     if allowed {
         Ok(row)
     } else {

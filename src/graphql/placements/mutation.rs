@@ -237,7 +237,7 @@ impl PlacementMutation {
         let change = Change {
             action: Action::Create,
             entity_type: "Placement",
-            entity_id: row.id,
+            entity_id: row.id.to_string(),
             subject_child_id: Some(child.id),
             before: None,
             after: snapshot(&row, &input.reasons),
@@ -319,7 +319,7 @@ impl PlacementMutation {
         let change = Change {
             action: Action::Update,
             entity_type: "Placement",
-            entity_id: id,
+            entity_id: id.to_string(),
             subject_child_id: Some(before.child_id),
             before: Some(snapshot(&before, &old_reasons)),
             after: snapshot(&after, &new_reasons),
@@ -364,7 +364,7 @@ impl PlacementMutation {
         let change = Change {
             action: Action::Update,
             entity_type: "Placement",
-            entity_id: id,
+            entity_id: id.to_string(),
             subject_child_id: Some(before.child_id),
             before: Some(snapshot(&before, &reasons)),
             after: snapshot(&after, &reasons),

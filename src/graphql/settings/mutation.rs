@@ -6,7 +6,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::types::{FosterHome, Institution};
-use crate::access::{Permission, Scope, require, scope};
+use crate::access::gate::may_write;
+use crate::access::{Permission, Scope, Subject, require, scope};
 use crate::audit::Action;
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus, InstitutionKind};
 use crate::entity::care_setting;
@@ -139,7 +140,7 @@ impl SettingMutation {
         let change = Change {
             action: Action::Create,
             entity_type: "CareSetting",
-            entity_id: row.id,
+            entity_id: row.id.to_string(),
             subject_child_id: None,
             before: None,
             after: snapshot(&row),
@@ -169,12 +170,13 @@ impl SettingMutation {
             .map_err(AppError::from)?
             .filter(|s| s.category == "FOSTER_HOME")
             .ok_or(AppError::NotFound)?;
-        let allowed = match write {
-            Scope::All => true,
-            Scope::Unit => before.unit_id == p.unit_id,
-            Scope::Own => p.supported_settings.contains(&id),
+        let subject = Subject::Setting {
+            id,
+            foster_home: true,
+            unit_id: before.unit_id,
+            protected: false,
         };
-        if !allowed {
+        if !may_write(&p, write, &subject) {
             return Err(AppError::Forbidden.into());
         }
         let mut row: care_setting::ActiveModel = before.clone().into();
@@ -215,7 +217,7 @@ impl SettingMutation {
         let change = Change {
             action: Action::Update,
             entity_type: "CareSetting",
-            entity_id: id,
+            entity_id: id.to_string(),
             subject_child_id: None,
             before: Some(snapshot(&before)),
             after: snapshot(&after),
@@ -266,7 +268,7 @@ impl SettingMutation {
         let change = Change {
             action: Action::Create,
             entity_type: "CareSetting",
-            entity_id: row.id,
+            entity_id: row.id.to_string(),
             subject_child_id: None,
             before: None,
             after: snapshot(&row),

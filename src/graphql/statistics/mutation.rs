@@ -9,12 +9,13 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::types::Budget;
+use crate::access::gate::write_unit;
 use crate::access::{Permission, Principal, Scope, require};
-use crate::audit::{Action, NewEvent, chain};
+use crate::audit::Action;
 use crate::domain::enums::PlacementType;
 use crate::entity::{budget, child_population};
 use crate::error::{AppError, AppResult};
-use crate::graphql::common::{operation_name, parse_id};
+use crate::graphql::common::{Change, parse_id, record_change};
 use crate::request::RequestContext;
 use crate::state::AppState;
 
@@ -35,34 +36,32 @@ fn check_year(year: i32) -> AppResult<()> {
 
 /// Appends the change event in the mutation's transaction.
 ///
-/// Budgets and population figures are keyed by year (and type), not by a
-/// UUID, so the event is built here rather than with `record_change`, whose
-/// entity id is a UUID: the auditor sees the natural key (`2025/HVB`).
+/// Records a budget or population change in the mutation's transaction.
+/// These figures have no UUID; the auditor sees the natural key (`2025/HVB`).
 async fn record<C: ConnectionTrait>(
     conn: &C,
     ctx: &Context<'_>,
     rc: &RequestContext,
-    entity_type: &str,
+    entity_type: &'static str,
     entity_id: String,
     before: Option<Value>,
     after: Value,
 ) -> AppResult<()> {
-    let event = NewEvent {
-        action: if before.is_some() {
-            Action::Update
-        } else {
-            Action::Create
-        },
-        entity_type: Some(entity_type.to_owned()),
-        entity_id: Some(entity_id),
-        fields: after
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default(),
-        changes: Some(json!({ "before": before.unwrap_or(Value::Null), "after": after })),
-        ..NewEvent::default()
+    let action = if before.is_some() {
+        Action::Update
+    } else {
+        Action::Create
     };
-    chain::append(conn, vec![(rc.actor(operation_name(ctx)), event)]).await
+    let change = Change {
+        action,
+        entity_type,
+        entity_id,
+        subject_child_id: None,
+        before,
+        after,
+        justification: None,
+    };
+    record_change(conn, ctx, rc, change).await
 }
 
 /// Budget and population mutations. Both need `BUDGET_WRITE` (FINANCE, and
@@ -143,17 +142,10 @@ impl StatisticsMutation {
     }
 }
 
-/// The unit a budget or population figure is for: a caller with the whole
-/// municipality in scope names any unit or none (the municipality's own
-/// figure); a unit manager sets their own unit's only.
+/// The unit a budget or population figure is for (`None`: the municipality).
 fn target_unit(p: &Principal, scope: Scope, requested: Option<&ID>) -> AppResult<Option<Uuid>> {
     let requested = requested.map(|u| parse_id(u, "unitId")).transpose()?;
-    match (scope, requested, p.unit_id) {
-        (Scope::All, r, _) => Ok(r),
-        (_, Some(r), Some(own)) if r != own => Err(AppError::Forbidden),
-        (_, _, Some(own)) => Ok(Some(own)),
-        (_, _, None) => Err(AppError::Forbidden),
-    }
+    write_unit(p, scope, requested)
 }
 
 /// Which budget: year, type, and unit (`None`: the whole municipality).
