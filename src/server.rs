@@ -184,19 +184,21 @@ async fn execute(
         async_graphql::BatchRequest::Single(r) => r.operation_name.clone(),
         async_graphql::BatchRequest::Batch(rs) => rs.first().and_then(|r| r.operation_name.clone()),
     };
-    let loader = new_loader(app.state.db.clone(), rc.principal.clone());
     let (requests, single) = match batch {
         async_graphql::BatchRequest::Single(r) => (vec![r], true),
         async_graphql::BatchRequest::Batch(rs) => (rs, false),
     };
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
-        // Each operation of a batch gets its own held-back errors.
+        // Each operation of a batch gets its own held-back errors, and its
+        // own loader: what one operation loaded ahead never outlives a write
+        // made by the next.
         let held = DeferredErrors::default();
+        let loader = new_loader(app.state.db.clone(), rc.principal.clone());
         let request = request
             .data(rc.clone())
             .data(app.state.clone())
-            .data(loader.clone())
+            .data(loader)
             .data(held.clone());
         let mut r = app.schema.execute(request).await;
         held.merge_into(&mut r);

@@ -25,6 +25,8 @@ use crate::request::SharedPrincipal;
 pub struct Loaders {
     db: DatabaseConnection,
     principal: SharedPrincipal,
+    /// What the operation's roots loaded ahead, level by level.
+    pub(crate) prefetched: crate::graphql::prefetch::Prefetched,
 }
 
 impl Loaders {
@@ -33,15 +35,18 @@ impl Loaders {
     }
 }
 
-/// Builds the request's loader.
+/// Builds an operation's loader. Query roots prefetch nested levels into
+/// its store (`graphql::prefetch`), which does not depend on timing; the
+/// DataLoader's time window only batches what no root prefetched (the
+/// objects returned by mutations), so its store lives for one operation and
+/// never outlasts a write.
 pub fn new_loader(db: DatabaseConnection, principal: SharedPrincipal) -> Arc<DataLoader<Loaders>> {
-    // A batch collects the keys requested within the delay. The default 1 ms
-    // is shorter than a scheduling hiccup on a busy machine, which would
-    // split a batch; 5 ms keeps a page's keys in one statement.
-    Arc::new(
-        DataLoader::new(Loaders { db, principal }, tokio::spawn)
-            .delay(std::time::Duration::from_millis(5)),
-    )
+    let loaders = Loaders {
+        db,
+        principal,
+        prefetched: Default::default(),
+    };
+    Arc::new(DataLoader::new(loaders, tokio::spawn).delay(std::time::Duration::from_millis(5)))
 }
 
 /// A placement with the child facts scope and policy decisions need.

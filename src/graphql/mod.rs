@@ -6,6 +6,7 @@ pub mod common;
 pub mod loaders;
 pub mod pagination;
 pub mod placements;
+pub mod prefetch;
 pub mod settings;
 pub mod statistics;
 

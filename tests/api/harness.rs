@@ -32,11 +32,52 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: hearth::state::AppState,
     _dir: tempfile::TempDir,
+    _database: Option<DropDatabase>,
 }
 
-async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> String {
+/// Drops a test's PostgreSQL database when the test ends, passed or failed.
+struct DropDatabase {
+    admin: String,
+    name: String,
+}
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot block on a
+        // future; a thread with a runtime of its own can. FORCE ends the
+        // application's pooled connections, which outlive the test's handle.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                use sea_orm::ConnectionTrait;
+                let db = sea_orm::Database::connect(&admin)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                db.close().await.map_err(|e| e.to_string())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop test database {}: {e}", self.name),
+            Err(_) => eprintln!("could not drop test database {}", self.name),
+        }
+    }
+}
+
+async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<DropDatabase>) {
     match backend {
-        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+        Backend::Sqlite => (
+            format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+            None,
+        ),
         Backend::Postgres => {
             use sea_orm::ConnectionTrait;
             let admin = std::env::var("HEARTH_TEST_DATABASE_URL").unwrap_or_default();
@@ -47,8 +88,10 @@ async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> String {
             db.execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
                 .expect("create test database");
+            db.close().await.expect("close admin connection");
             let (prefix, _) = admin.rsplit_once('/').expect("database URL has a path");
-            format!("{prefix}/{name}")
+            let url = format!("{prefix}/{name}");
+            (url, Some(DropDatabase { admin, name }))
         }
     }
 }
@@ -58,7 +101,8 @@ impl TestApp {
     pub async fn start(backend: Backend) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = hearth::config::Config::development().expect("config");
-        config.database.url = database_url(backend, &dir).await;
+        let (url, database) = database_url(backend, &dir).await;
+        config.database.url = url;
         config.database.max_connections = 5;
         let state = hearth::build_state(config).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -75,6 +119,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             state,
             _dir: dir,
+            _database: database,
         }
     }
 
@@ -122,9 +167,10 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Statements sent so far.
+    /// Statements sent so far, not counting the audit writer's appends
+    /// (shared by the requests that arrive together).
     pub fn statements(&self) -> u64 {
-        self.state.statements.get()
+        self.state.statements.get() - self.state.statements.audit()
     }
 }
 

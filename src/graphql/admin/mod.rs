@@ -81,6 +81,12 @@ impl AdminQuery {
             .all(&state.db)
             .await
             .map_err(AppError::from)?;
+        crate::graphql::prefetch::users(
+            ctx,
+            &rows,
+            crate::graphql::prefetch::connection_nodes(ctx),
+        )
+        .await?;
         Ok(connection(
             page,
             rows.into_iter().map(User).collect(),

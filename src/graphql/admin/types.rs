@@ -2,7 +2,8 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use crate::entity::{unit, user};
-use crate::graphql::loaders::{UnitKey, loader};
+use crate::graphql::loaders::UnitKey;
+use crate::graphql::prefetch::fetch;
 
 /// An organisation unit of the IFO.
 pub struct Unit(pub unit::Model);
@@ -45,7 +46,7 @@ impl User {
         let Some(id) = self.0.unit_id else {
             return Ok(None);
         };
-        Ok(loader(ctx)?.load_one(UnitKey(id)).await?.map(Unit))
+        Ok(fetch(ctx, UnitKey(id)).await?.map(Unit))
     }
 }
 

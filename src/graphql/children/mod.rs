@@ -14,6 +14,7 @@ use crate::entity::{child, placement};
 use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::prefetch;
 use crate::state::AppState;
 use types::Child;
 
@@ -81,6 +82,7 @@ impl ChildQuery {
             .all(&state.db)
             .await
             .map_err(AppError::from)?;
+        prefetch::children(ctx, &rows, prefetch::connection_nodes(ctx)).await?;
         Ok(connection(
             page,
             rows.into_iter().map(Child).collect(),
@@ -99,7 +101,10 @@ impl ChildQuery {
             .await
             .map_err(AppError::from)?;
         match row {
-            Some(row) => Ok(Some(Child(row))),
+            Some(row) => {
+                prefetch::children(ctx, std::slice::from_ref(&row), Some(ctx.look_ahead())).await?;
+                Ok(Some(Child(row)))
+            }
             None => {
                 note_not_found(rc, "Child", &id.to_string());
                 Err(crate::error::AppError::NotFound.into())

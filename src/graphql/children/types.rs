@@ -7,8 +7,9 @@ use crate::domain::enums::Sex;
 use crate::domain::pin::format_stored;
 use crate::entity::child;
 use crate::graphql::admin::types::{Unit, User};
-use crate::graphql::loaders::{CaseWorkersOf, PlacementsOfChild, UnitKey, loader};
+use crate::graphql::loaders::{CaseWorkersOf, PlacementsOfChild, UnitKey};
 use crate::graphql::placements::types::Placement;
+use crate::graphql::prefetch::fetch;
 
 /// A child with a case.
 pub struct Child(pub child::Model);
@@ -66,16 +67,12 @@ impl Child {
     }
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<Unit>> {
         gate(ctx, &self.subject())?;
-        Ok(loader(ctx)?
-            .load_one(UnitKey(self.0.unit_id))
-            .await?
-            .map(Unit))
+        Ok(fetch(ctx, UnitKey(self.0.unit_id)).await?.map(Unit))
     }
     /// Social workers with an active caseload assignment for the child.
     async fn case_workers(&self, ctx: &Context<'_>) -> Result<Option<Vec<User>>> {
         gate(ctx, &self.subject())?;
-        let users = loader(ctx)?
-            .load_one(CaseWorkersOf(self.0.id))
+        let users = fetch(ctx, CaseWorkersOf(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(Some(users.into_iter().map(User).collect()))
@@ -83,8 +80,7 @@ impl Child {
     /// Placements of the child, oldest first.
     async fn placements(&self, ctx: &Context<'_>) -> Result<Option<Vec<Placement>>> {
         gate(ctx, &self.subject())?;
-        let rows = loader(ctx)?
-            .load_one(PlacementsOfChild(self.0.id))
+        let rows = fetch(ctx, PlacementsOfChild(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(Placement).collect()))
@@ -93,8 +89,7 @@ impl Child {
     async fn current_placement(&self, ctx: &Context<'_>) -> Result<Option<Placement>> {
         gate(ctx, &self.subject())?;
         let today = crate::domain::today();
-        let rows = loader(ctx)?
-            .load_one(PlacementsOfChild(self.0.id))
+        let rows = fetch(ctx, PlacementsOfChild(self.0.id))
             .await?
             .unwrap_or_default();
         Ok(rows

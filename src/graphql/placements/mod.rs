@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::loaders::scoped_placements;
 use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::prefetch;
 use crate::state::AppState;
 use types::{Placement, Reason};
 
@@ -95,6 +96,7 @@ impl PlacementQuery {
         )
         .await?;
         rows.sort_by_key(|r| ids.iter().position(|id| *id == r.placement.id));
+        prefetch::placements(ctx, &rows, prefetch::connection_nodes(ctx)).await?;
         Ok(connection(
             page,
             rows.into_iter().map(Placement).collect(),
@@ -113,6 +115,7 @@ impl PlacementQuery {
             Condition::all().add(placement::Column::Id.eq(id)),
         )
         .await?;
+        prefetch::placements(ctx, &rows, Some(ctx.look_ahead())).await?;
         match rows.into_iter().next() {
             Some(row) => Ok(Some(Placement(row))),
             None => {

@@ -7,7 +7,8 @@ use crate::domain::enums::{EndReason, LegalBasis, PlacementType, ReasonCategory,
 use crate::domain::period;
 use crate::entity::reason;
 use crate::graphql::children::types::Child;
-use crate::graphql::loaders::{ChildKey, PlacementRow, ReasonsOf, SettingKey, loader};
+use crate::graphql::loaders::{ChildKey, PlacementRow, ReasonsOf, SettingKey};
+use crate::graphql::prefetch::fetch;
 use crate::graphql::settings::types::CareSetting;
 
 /// One child in one care setting for a period.
@@ -69,8 +70,7 @@ impl Placement {
     /// The child; withheld (FORBIDDEN) from roles that may not see identities.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
         gate(ctx, &self.subject())?;
-        Ok(loader(ctx)?
-            .load_one(ChildKey(self.0.placement.child_id))
+        Ok(fetch(ctx, ChildKey(self.0.placement.child_id))
             .await?
             .map(Child))
     }
@@ -113,8 +113,7 @@ impl Placement {
     /// Reasons, primary first.
     async fn reasons(&self, ctx: &Context<'_>) -> Result<Option<Vec<PlacementReason>>> {
         gate(ctx, &self.subject())?;
-        let rows = loader(ctx)?
-            .load_one(ReasonsOf(self.0.placement.id))
+        let rows = fetch(ctx, ReasonsOf(self.0.placement.id))
             .await?
             .unwrap_or_default();
         Ok(Some(
@@ -129,8 +128,7 @@ impl Placement {
     /// Where the child lives during the placement.
     async fn setting(&self, ctx: &Context<'_>) -> Result<Option<CareSetting>> {
         gate(ctx, &self.subject())?;
-        Ok(loader(ctx)?
-            .load_one(SettingKey(self.0.placement.setting_id))
+        Ok(fetch(ctx, SettingKey(self.0.placement.setting_id))
             .await?
             .map(CareSetting::from))
     }

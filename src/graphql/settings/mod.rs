@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::loaders::with_protection;
 use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::prefetch;
 use crate::state::AppState;
 use types::{FosterHome, Institution};
 
@@ -57,7 +58,9 @@ async fn page_of(
         .all(&state.db)
         .await
         .map_err(AppError::from)?;
-    Ok((page, with_protection(&state.db, rows).await?, total))
+    let rows = with_protection(&state.db, rows).await?;
+    prefetch::settings(ctx, &rows, prefetch::connection_nodes(ctx)).await?;
+    Ok((page, rows, total))
 }
 
 async fn one_of(
@@ -75,7 +78,11 @@ async fn one_of(
         .await
         .map_err(AppError::from)?;
     match row {
-        Some(row) => Ok(with_protection(&state.db, vec![row]).await?.remove(0)),
+        Some(row) => {
+            let rows = with_protection(&state.db, vec![row]).await?;
+            prefetch::settings(ctx, &rows, Some(ctx.look_ahead())).await?;
+            Ok(rows.into_iter().next().ok_or(AppError::NotFound)?)
+        }
         None => {
             note_not_found(rc, "CareSetting", &id.to_string());
             Err(crate::error::AppError::NotFound.into())

@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use crate::access::{Subject, gate};
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus, InstitutionKind};
 use crate::graphql::admin::types::User;
-use crate::graphql::loaders::{CurrentPlacementsIn, SettingRow, UserKey, loader};
+use crate::graphql::loaders::{CurrentPlacementsIn, SettingRow, UserKey};
 use crate::graphql::placements::types::Placement;
+use crate::graphql::prefetch::fetch;
 
 /// A foster home (familjehem).
 pub struct FosterHome(pub SettingRow);
@@ -92,13 +93,12 @@ impl FosterHome {
         let Some(id) = self.0.setting.secretary_id else {
             return Ok(None);
         };
-        Ok(loader(ctx)?.load_one(UserKey(id)).await?.map(User))
+        Ok(fetch(ctx, UserKey(id)).await?.map(User))
     }
     /// Placements in the home today, within the caller's scope.
     async fn current_placements(&self, ctx: &Context<'_>) -> Result<Option<Vec<Placement>>> {
         gate(ctx, &subject(&self.0))?;
-        let rows = loader(ctx)?
-            .load_one(CurrentPlacementsIn(self.0.setting.id))
+        let rows = fetch(ctx, CurrentPlacementsIn(self.0.setting.id))
             .await?
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(Placement).collect()))
