@@ -50,7 +50,11 @@ pub(super) async fn anomaly_reports_find_emergency_protected_denied_after_hours_
             .await;
         }
         let bo = app.login("bo.case").await;
-        ok(&app, &bo, "{children(first:1){edges{node{id}}}}", json!({})).await;
+        let first = ok(&app, &bo, "{children(first:1){edges{node{id}}}}", json!({})).await;
+        // Which child sorts first moves with the demo's calendar (issue 8):
+        // when it is the child bo holds the emergency grant for, this read is
+        // flagged too.
+        let bo_read_granted = first["children"]["edges"][0]["node"]["id"] == json!(s.child);
         let to = Utc::now() + chrono::Duration::minutes(1);
         let alice = app.login("alice.auditor").await;
         let page = |name: &str| {
@@ -81,7 +85,11 @@ pub(super) async fn anomaly_reports_find_emergency_protected_denied_after_hours_
             .map(|e| e["action"].as_str().unwrap_or_default())
             .collect();
         actions.sort();
-        assert_eq!(actions, vec!["EMERGENCY_ACCESS_GRANTED", "READ"]);
+        let mut expected = vec!["EMERGENCY_ACCESS_GRANTED", "READ"];
+        if bo_read_granted {
+            expected.push("READ");
+        }
+        assert_eq!(actions, expected, "{flagged:#?}");
         assert!(flagged.iter().all(|e| e["grantId"] == json!(s.grant)
             && e["subjectChildId"] == json!(s.child)
             && e["flagReason"].is_string()));

@@ -128,6 +128,9 @@ async fn authorization_matrix_holds_for_every_role_field_and_scope() {
         let report = render(&cells);
         let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("target/authz-matrix-{backend:?}.md"));
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).expect("create target/");
+        }
         std::fs::write(&out, &report).expect("write matrix");
         let bad = mismatches(&cells);
         assert!(
