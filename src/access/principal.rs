@@ -190,12 +190,7 @@ impl Principal {
                 .select_only()
                 .column(caseload::Column::ChildId)
                 .filter(caseload::Column::UserId.eq(self.user_id))
-                .filter(caseload::Column::FromDate.lte(today))
-                .filter(
-                    caseload::Column::ToDate
-                        .is_null()
-                        .or(caseload::Column::ToDate.gte(today)),
-                )
+                .filter(super::scope::active_assignment(today))
                 .into_tuple()
                 .all(db)
                 .await?;

@@ -97,3 +97,59 @@ pub fn settings(p: &Principal) -> Condition {
     }
     cond
 }
+
+/// The reach rule "own caseload": an assignment is active from its
+/// `from_date` up to the day before its `to_date`. `to_date` is the first
+/// day without access, so ending an assignment today (the default) takes
+/// effect at the caller's next request, not at midnight (issue 9).
+pub fn active_assignment(today: chrono::NaiveDate) -> Condition {
+    use crate::entity::caseload;
+    Condition::all()
+        .add(caseload::Column::FromDate.lte(today))
+        .add(
+            caseload::Column::ToDate
+                .is_null()
+                .or(caseload::Column::ToDate.gt(today)),
+        )
+}
+
+/// The role whose holders may support foster homes (access.md: a foster
+/// care worker's OWN scope reaches the children placed in the homes they
+/// support, so naming a secretary is a grant and must not name just anyone).
+pub const SECRETARY_ROLE: &str = "FOSTER_CARE_WORKER";
+
+/// The reach rule "supported foster homes", at its source: whether
+/// `user_id` may be named secretary of a home of `unit_id`, that is, is an
+/// active FOSTER_CARE_WORKER of that unit (issue 9).
+pub async fn may_support_home<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    unit_id: Option<Uuid>,
+) -> Result<bool, sea_orm::DbErr> {
+    use crate::entity::{role, user, user_role};
+    use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+    let Some(unit_id) = unit_id else {
+        return Ok(false);
+    };
+    let secretaries = Query::select()
+        .column(user_role::Column::UserId)
+        .from(user_role::Entity)
+        .and_where(
+            Expr::col(user_role::Column::RoleId).in_subquery(
+                Query::select()
+                    .column(role::Column::Id)
+                    .from(role::Entity)
+                    .and_where(Expr::col(role::Column::Name).eq(SECRETARY_ROLE))
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    let found = user::Entity::find()
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::UnitId.eq(unit_id))
+        .filter(user::Column::Id.in_subquery(secretaries))
+        .count(db)
+        .await?;
+    Ok(found > 0)
+}

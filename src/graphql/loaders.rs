@@ -272,12 +272,7 @@ impl Loader<CaseWorkersOf> for Loaders {
         let today = today();
         let rows = caseload::Entity::find()
             .filter(caseload::Column::ChildId.is_in(keys.iter().map(|k| k.0)))
-            .filter(caseload::Column::FromDate.lte(today))
-            .filter(
-                caseload::Column::ToDate
-                    .is_null()
-                    .or(caseload::Column::ToDate.gte(today)),
-            )
+            .filter(scope::active_assignment(today))
             .all(&self.db)
             .await?;
         let users: HashMap<Uuid, user::Model> = user::Entity::find()

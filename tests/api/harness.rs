@@ -99,6 +99,12 @@ async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Opt
 impl TestApp {
     /// Starts on an empty, migrated database.
     pub async fn start(backend: Backend) -> Self {
+        // The application's warnings and errors (an INTERNAL's detail is
+        // logged, never sent) appear in a failing test's captured output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("hearth=warn")
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = hearth::config::Config::development().expect("config");
         let (url, database) = database_url(backend, &dir).await;

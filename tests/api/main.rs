@@ -10,6 +10,7 @@ mod auditor;
 mod auth;
 mod foundation;
 mod http;
+mod insider;
 mod matrix;
 mod schema;
 mod statistics;

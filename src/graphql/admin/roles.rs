@@ -236,7 +236,8 @@ impl RoleMutation {
         Ok(Unit(row))
     }
 
-    /// Ends a user's caseload assignment for a child (from `endDate`, default today).
+    /// Ends a user's caseload assignment for a child. `endDate` is the first
+    /// day without access; by default today, so access ends at once.
     async fn end_caseload_assignment(
         &self,
         ctx: &Context<'_>,

@@ -1,7 +1,6 @@
 //! Child mutations: create, correct, assign a case worker.
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::Utc;
-use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -257,11 +256,7 @@ async fn insert_assignment<C: sea_orm::ConnectionTrait>(
     if let Some(existing) = caseload::Entity::find()
         .filter(caseload::Column::UserId.eq(user_id))
         .filter(caseload::Column::ChildId.eq(child_id))
-        .filter(
-            caseload::Column::ToDate
-                .is_null()
-                .or(caseload::Column::ToDate.gte(today)),
-        )
+        .filter(crate::access::scope::active_assignment(today))
         .one(txn)
         .await
         .map_err(AppError::from)?

@@ -50,13 +50,15 @@ pub async fn check<C: ConnectionTrait>(
             "The placement overlaps another placement of the same child.".into(),
         ));
     }
-    let Some(capacity) = setting.capacity else {
-        return Ok(());
-    };
-    care_setting::Entity::find_by_id(setting.id)
+    // The capacity is read again under the lock: a concurrent change of the
+    // home (check_home_change) may have lowered it since `setting` was read.
+    let locked = care_setting::Entity::find_by_id(setting.id)
         .lock_exclusive()
         .one(txn)
         .await?;
+    let Some(capacity) = locked.and_then(|s| s.capacity) else {
+        return Ok(());
+    };
     let mut others = placement::Entity::find()
         .filter(placement::Column::SettingId.eq(setting.id))
         .filter(placement::Column::StartDate.lte(end_or_max))
@@ -78,6 +80,53 @@ pub async fn check<C: ConnectionTrait>(
     if max_concurrent(start, end_or_max, &others) + 1 > i64::from(capacity) {
         return Err(AppError::Conflict(
             "The foster home is full for part of this period.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a change of a foster home's capacity or status against the
+/// placements it holds from today on, after locking the home so that no
+/// placement can be added meanwhile: capacity may not fall below the most
+/// placements on any one day, and a home with current or planned placements
+/// cannot be CLOSED (issue 9).
+pub async fn check_home_change<C: ConnectionTrait>(
+    txn: &C,
+    setting_id: Uuid,
+    capacity: Option<i32>,
+    closing: bool,
+) -> AppResult<()> {
+    if capacity.is_none() && !closing {
+        return Ok(());
+    }
+    care_setting::Entity::find_by_id(setting_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    let today = crate::domain::today();
+    let held: Vec<(NaiveDate, Option<NaiveDate>)> = placement::Entity::find()
+        .filter(placement::Column::SettingId.eq(setting_id))
+        .filter(
+            placement::Column::EndDate
+                .is_null()
+                .or(placement::Column::EndDate.gte(today)),
+        )
+        .select_only()
+        .column(placement::Column::StartDate)
+        .column(placement::Column::EndDate)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if closing && !held.is_empty() {
+        return Err(AppError::Conflict(
+            "The foster home has current or planned placements and cannot be closed.".into(),
+        ));
+    }
+    if let Some(capacity) = capacity
+        && max_concurrent(today, FAR_FUTURE, &held) > i64::from(capacity)
+    {
+        return Err(AppError::Conflict(
+            "The capacity is below the placements the home holds.".into(),
         ));
     }
     Ok(())

@@ -85,6 +85,23 @@ async fn finish(state: &AppState, row: care_setting::Model) -> Result<SettingRow
 #[derive(Default)]
 pub struct SettingMutation;
 
+/// Naming a secretary widens that user's reach, so only a foster care
+/// worker of the home's unit may be named (`access::scope::may_support_home`).
+async fn check_secretary<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    user_id: Uuid,
+    unit_id: Option<Uuid>,
+) -> Result<(), AppError> {
+    if scope::may_support_home(txn, user_id, unit_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "secretaryId",
+            "The secretary must be an active foster care worker of the home's unit.",
+        ))
+    }
+}
+
 #[Object]
 impl SettingMutation {
     /// Registers a foster home.
@@ -105,6 +122,9 @@ impl SettingMutation {
         };
         let now = Utc::now();
         let txn = state.db.begin().await.map_err(AppError::from)?;
+        if let Some(id) = secretary {
+            check_secretary(&txn, id, p.unit_id).await?;
+        }
         let row = care_setting::ActiveModel {
             id: Set(Uuid::new_v4()),
             category: Set("FOSTER_HOME".into()),
@@ -206,11 +226,20 @@ impl SettingMutation {
             if write == Scope::Own {
                 return Err(AppError::Forbidden.into());
             }
-            row.secretary_id = Set(Some(parse_id(s, "secretaryId")?));
+            let secretary = parse_id(s, "secretaryId")?;
+            check_secretary(&txn, secretary, before.unit_id).await?;
+            row.secretary_id = Set(Some(secretary));
         }
         if input.approved_on.is_some() {
             row.approved_on = Set(input.approved_on);
         }
+        crate::graphql::placements::rules::check_home_change(
+            &txn,
+            id,
+            input.capacity,
+            input.status == Some(FosterHomeStatus::Closed),
+        )
+        .await?;
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
         let after = row.update(&txn).await.map_err(AppError::from)?;
