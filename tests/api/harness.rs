@@ -81,7 +81,15 @@ async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Opt
         Backend::Postgres => {
             use sea_orm::ConnectionTrait;
             let admin = std::env::var("HEARTH_TEST_DATABASE_URL").unwrap_or_default();
-            let name = format!("hearth_t_{}", uuid::Uuid::new_v4().simple());
+            // Named after the run's database, so a run can tell its own
+            // leftovers from those of another run on the same server.
+            let base = admin
+                .rsplit('/')
+                .next()
+                .and_then(|db| db.split('?').next())
+                .unwrap_or("hearth");
+            let suffix = uuid::Uuid::new_v4().simple().to_string();
+            let name = format!("{base}_t_{}", &suffix[..16]);
             let db = sea_orm::Database::connect(&admin)
                 .await
                 .expect("connect to HEARTH_TEST_DATABASE_URL");
