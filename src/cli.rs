@@ -4,7 +4,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::config::Config;
@@ -197,6 +197,8 @@ async fn create_admin(db: &sea_orm::DatabaseConnection, username: &str) -> anyho
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let now = chrono::Utc::now();
     let id = Uuid::new_v4();
+    // The account, its role and the audit event commit together or not at all.
+    let txn = db.begin().await?;
     user::ActiveModel {
         id: Set(id),
         username: Set(username.to_owned()),
@@ -210,7 +212,7 @@ async fn create_admin(db: &sea_orm::DatabaseConnection, username: &str) -> anyho
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(|e| anyhow::anyhow!("cannot create the user (does it exist already?): {e}"))?;
     let admin_role = Uuid::parse_str("00000000-0000-4000-8000-000000000006")?;
@@ -218,8 +220,27 @@ async fn create_admin(db: &sea_orm::DatabaseConnection, username: &str) -> anyho
         user_id: Set(id),
         role_id: Set(admin_role),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    let event = crate::audit::NewEvent {
+        action: crate::audit::Action::Create,
+        entity_type: Some("User".into()),
+        entity_id: Some(id.to_string()),
+        fields: vec!["username".into(), "roleIds".into()],
+        changes: Some(serde_json::json!({
+            "before": {},
+            "after": {"username": username, "roleIds": [admin_role.to_string()]}
+        })),
+        flagged: true,
+        flag_reason: Some("administrator created from the command line".into()),
+        // No principal: the actor is whoever ran the command on the server.
+        actor_override: Some((None, "hearth create-admin".into())),
+        ..Default::default()
+    };
+    crate::audit::chain::append(&txn, vec![(crate::audit::Actor::default(), event)])
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot record the audit event: {e:?}"))?;
+    txn.commit().await?;
     println!("administrator {username} created");
     Ok(())
 }

@@ -63,6 +63,8 @@ pub struct AuthConfig {
     pub audience: String,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
+    /// Maximum lifetime of a session (a login), refreshes included.
+    pub session_max_secs: i64,
     pub max_failed_logins: i32,
     pub lockout_secs: i64,
 }
@@ -158,9 +160,12 @@ impl Config {
                 "no database URL: set HEARTH_DATABASE__URL (e.g. postgres://user:pw@host/hearth)"
             );
         }
-        if self.auth.access_token_ttl_secs <= 0 || self.auth.refresh_token_ttl_secs <= 0 {
+        if self.auth.access_token_ttl_secs <= 0
+            || self.auth.refresh_token_ttl_secs <= 0
+            || self.auth.session_max_secs <= 0
+        {
             bail!(
-                "token lifetimes must be positive (HEARTH_AUTH__ACCESS_TOKEN_TTL_SECS, HEARTH_AUTH__REFRESH_TOKEN_TTL_SECS)"
+                "token and session lifetimes must be positive (HEARTH_AUTH__ACCESS_TOKEN_TTL_SECS, HEARTH_AUTH__REFRESH_TOKEN_TTL_SECS, HEARTH_AUTH__SESSION_MAX_SECS)"
             );
         }
         if !(1..=24 * 60).contains(&self.access.emergency_access_minutes) {

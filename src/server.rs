@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -26,6 +26,27 @@ use crate::request::{RequestContext, SharedPrincipal};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Where the client's own `x-request-id` is moved, so the server's id
+/// is the only one logs and audit events are keyed by.
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-client-request-id");
+
+/// Replaces any client-sent `x-request-id` by a fresh server id, keeping the
+/// client's value apart (the audit log records it, cleaned and bounded).
+async fn server_request_id(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = req.headers_mut();
+    headers.remove(CLIENT_REQUEST_ID);
+    if let Some(client) = headers.remove(REQUEST_ID) {
+        headers.insert(CLIENT_REQUEST_ID, client);
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID, value);
+    }
+    next.run(req).await
+}
 
 /// Request counters for `/metrics`.
 #[derive(Debug, Default)]
@@ -61,7 +82,7 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(server_request_id))
 }
 
 async fn readyz(State(app): State<App>) -> StatusCode {
@@ -148,10 +169,10 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Option<Principal
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     let Some(token) = token else { return Ok(None) };
-    let Ok((user_id, jti)) = app.state.keys.verify(token) else {
+    let Ok(verified) = app.state.keys.verify(token) else {
         return Ok(None);
     };
-    match Principal::load(&app.state.db, &app.state.permissions, user_id, jti).await {
+    match Principal::load(&app.state.db, &app.state.permissions, &verified).await {
         Ok(p) => Ok(Some(p)),
         Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
@@ -165,6 +186,7 @@ async fn execute(
     batch: async_graphql::BatchRequest,
 ) -> Response {
     app.state.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    // Set by `server_request_id` below: never the client's value.
     let request_id = headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -177,31 +199,40 @@ async fn execute(
     let rc = RequestContext {
         principal: SharedPrincipal::new(principal),
         request_id: request_id.clone(),
+        client_request_id: headers
+            .get(CLIENT_REQUEST_ID)
+            .map(|v| crate::audit::event::clean(&String::from_utf8_lossy(v.as_bytes()), 100)),
         client_addr: Some(addr.ip().to_string()),
         audit: AuditBuffer::default(),
-    };
-    let operation = match &batch {
-        async_graphql::BatchRequest::Single(r) => r.operation_name.clone(),
-        async_graphql::BatchRequest::Batch(rs) => rs.first().and_then(|r| r.operation_name.clone()),
     };
     let (requests, single) = match batch {
         async_graphql::BatchRequest::Single(r) => (vec![r], true),
         async_graphql::BatchRequest::Batch(rs) => (rs, false),
     };
     let mut responses = Vec::with_capacity(requests.len());
+    let mut events = Vec::new();
     for request in requests {
-        // Each operation of a batch gets its own held-back errors, and its
-        // own loader: what one operation loaded ahead never outlives a write
-        // made by the next.
+        // Each operation of a batch gets its own audit buffer, recorded
+        // under its own name; its own held-back errors; and its own loader,
+        // so what one operation loaded ahead never outlives a write made by
+        // the next.
+        let op_rc = RequestContext {
+            audit: AuditBuffer::default(),
+            ..rc.clone()
+        };
+        let operation = request.operation_name.clone();
         let held = DeferredErrors::default();
         let loader = new_loader(app.state.db.clone(), rc.principal.clone());
         let request = request
-            .data(rc.clone())
+            .data(op_rc.clone())
             .data(app.state.clone())
             .data(loader)
             .data(held.clone());
         let mut r = app.schema.execute(request).await;
         held.merge_into(&mut r);
+        crate::audit::refusals::record(&op_rc.audit, &r);
+        let actor = op_rc.actor(operation.as_deref());
+        events.extend(op_rc.audit.drain().into_iter().map(|e| (actor.clone(), e)));
         responses.push(r);
     }
     let mut response = if single {
@@ -209,13 +240,6 @@ async fn execute(
     } else {
         async_graphql::BatchResponse::Batch(responses)
     };
-    let actor = rc.actor(operation.as_deref());
-    let events = rc
-        .audit
-        .drain()
-        .into_iter()
-        .map(|e| (actor.clone(), e))
-        .collect();
     if let Err(e) = app.state.audit.write(events).await {
         // Fail closed: without its trace, no data leaves.
         app.state

@@ -29,12 +29,13 @@ pub enum Subject {
         setting_id: Uuid,
         child_protected: bool,
     },
-    /// A care setting; `protected` when a child with protected identity is placed there.
+    /// A care setting, with the children with protected identity placed
+    /// there now or planned (whose protection extends to its address).
     Setting {
         id: Uuid,
         foster_home: bool,
         unit_id: Option<Uuid>,
-        protected: bool,
+        protected_children: Vec<Uuid>,
     },
 }
 
@@ -72,7 +73,10 @@ impl Subject {
 
     fn protected(&self) -> bool {
         match self {
-            Self::Child { protected, .. } | Self::Setting { protected, .. } => *protected,
+            Self::Child { protected, .. } => *protected,
+            Self::Setting {
+                protected_children, ..
+            } => !protected_children.is_empty(),
             Self::Placement {
                 child_protected, ..
             } => *child_protected,
@@ -87,6 +91,9 @@ impl Subject {
                 entity_type: "CareSetting",
                 entity_id: id.to_string(),
                 subject_child_id: None,
+                // A setting has no identity to protect; reads of its
+                // protected fields are noted on each protected child.
+                protected: None,
             },
             _ => {
                 let child = self.child_id();
@@ -94,6 +101,7 @@ impl Subject {
                     entity_type: "Child",
                     entity_id: child.map(|c| c.to_string()).unwrap_or_default(),
                     subject_child_id: child,
+                    protected: Some(self.protected()),
                 }
             }
         }
@@ -161,7 +169,17 @@ pub fn decide(p: &Principal, object: &str, field: &str, subject: &Subject) -> De
     decision
 }
 
+/// The response path of the field being resolved, as refusal marks and
+/// error paths are compared (`children/3/personalIdentityNumber`).
+pub fn response_path(ctx: &Context<'_>) -> String {
+    ctx.path_node
+        .map(|n| n.to_string_vec().join("/"))
+        .unwrap_or_default()
+}
+
 /// Allows or denies the field being resolved, and notes it for the audit log.
+/// A setting's protected field read also counts as a read of each protected
+/// child placed there, so the auditors' protected-identity report lists it.
 pub fn gate(ctx: &Context<'_>, subject: &Subject) -> Result<(), async_graphql::Error> {
     let rc = request_context(ctx)?;
     let p = rc.principal()?;
@@ -170,26 +188,33 @@ pub fn gate(ctx: &Context<'_>, subject: &Subject) -> Result<(), async_graphql::E
     let decision = decide(&p, object, field, subject);
     let noted = format!("{object}.{field}");
     let ds = subject.data_subject();
-    match decision {
-        Decision::Allow => {
-            rc.audit.note(&ds, noted, Outcome::Allowed, None, None);
-            Ok(())
-        }
-        Decision::AllowEmergency(grant) => {
-            rc.audit.note(
-                &ds,
-                noted,
-                Outcome::Allowed,
-                Some(grant),
-                Some("emergency access"),
-            );
-            Ok(())
-        }
-        Decision::Deny => {
-            rc.audit.note(&ds, noted, Outcome::Denied, None, None);
-            Err(AppError::Forbidden.into())
+    let (outcome, grant) = match decision {
+        Decision::Allow => (Outcome::Allowed, None),
+        Decision::AllowEmergency(grant) => (Outcome::Allowed, Some(grant)),
+        Decision::Deny => (Outcome::Denied, None),
+    };
+    let flag = grant.map(|_| "emergency access");
+    rc.audit.note(&ds, noted.clone(), outcome, grant, flag);
+    if let (Subject::Setting { protected_children, .. }, Some(rule)) =
+        (subject, policy::lookup(object, field))
+    {
+        if rule.protected {
+            for child in protected_children {
+                let child_subject = DataSubject {
+                    entity_type: "Child",
+                    entity_id: child.to_string(),
+                    subject_child_id: Some(*child),
+                    protected: Some(true),
+                };
+                rc.audit.note(&child_subject, noted.clone(), outcome, grant, flag);
+            }
         }
     }
+    if outcome == Outcome::Denied {
+        rc.audit.mark_refused(response_path(ctx));
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(())
 }
 
 /// Requires an operation-level permission (mutations, statistics, admin),
@@ -203,6 +228,7 @@ pub fn require<'a>(
     match p.scope(permission) {
         Some(scope) => Ok((rc, p, scope)),
         None => {
+            rc.audit.mark_refused(response_path(ctx));
             rc.audit.push(NewEvent {
                 action: Action::Read,
                 entity_type: Some("Operation".into()),
@@ -218,7 +244,8 @@ pub fn require<'a>(
 
 /// Notes that a record asked for by id was not found in scope (it may not
 /// exist, or be outside scope: the client cannot tell, the auditor can).
-pub fn note_not_found(rc: &RequestContext, entity_type: &str, id: &str) {
+pub fn note_not_found(ctx: &Context<'_>, rc: &RequestContext, entity_type: &str, id: &str) {
+    rc.audit.mark_refused(response_path(ctx));
     rc.audit.push(NewEvent {
         action: Action::Read,
         entity_type: Some(entity_type.to_owned()),
@@ -255,4 +282,54 @@ pub fn write_unit(p: &Principal, scope: Scope, requested: Option<Uuid>) -> AppRe
         (_, _, Some(own)) => Ok(Some(own)),
         (_, _, None) => Err(AppError::Forbidden),
     }
+}
+
+/// Shortest justification a justified change accepts.
+pub const MIN_JUSTIFICATION: usize = 20;
+
+/// Decides a change of `input.field` of `subject` by the write policy: the
+/// rule's permission must cover the record, and a justified change needs a
+/// justification. A refusal is recorded with its field. Returns the cleaned
+/// justification of a justified change.
+pub fn gate_change(
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    p: &Principal,
+    input: &str,
+    field: &str,
+    subject: &Subject,
+    justification: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(rule) = policy::write_rule(input, field) else {
+        return Ok(None);
+    };
+    let allowed = p
+        .scope(rule.permission)
+        .is_some_and(|scope| may_write(p, scope, subject));
+    if !allowed {
+        let ds = subject.data_subject();
+        rc.audit.mark_refused(response_path(ctx));
+        rc.audit.push(NewEvent {
+            action: Action::Update,
+            entity_type: Some(ds.entity_type.to_owned()),
+            entity_id: Some(ds.entity_id),
+            subject_child_id: ds.subject_child_id,
+            fields: vec![format!("{input}.{field}")],
+            outcome: Outcome::Denied,
+            subject_protected: ds.protected,
+            ..NewEvent::default()
+        });
+        return Err(AppError::Forbidden);
+    }
+    if !rule.justified {
+        return Ok(None);
+    }
+    let text = justification.map(str::trim).unwrap_or_default();
+    if text.chars().count() < MIN_JUSTIFICATION {
+        return Err(AppError::bad_input(
+            "justification",
+            format!("State a justification of at least {MIN_JUSTIFICATION} characters."),
+        ));
+    }
+    Ok(Some(text.to_owned()))
 }

@@ -197,3 +197,38 @@ pub fn lookup(object: &str, field: &str) -> Option<&'static FieldRule> {
         .get(&format!("{object}.{field}"))
         .copied()
 }
+
+/// One row of the write policy: an input field whose change needs a
+/// permission beyond the mutation's own (which `require` checks), within
+/// the caller's scope of that permission.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRule {
+    /// GraphQL input object type.
+    pub input: &'static str,
+    /// Field of the input.
+    pub field: &'static str,
+    /// The permission the change needs, covering the record.
+    pub permission: Permission,
+    /// Whether the change needs a justification (at least 20 characters)
+    /// and is flagged for review.
+    pub justified: bool,
+}
+
+/// The write policy (access.md, "Writes").
+pub const WRITE_POLICY: &[WriteRule] = &[
+    // Protected identity restricts who may see where a child lives; only
+    // those trusted with protected identities may lift or set it.
+    WriteRule {
+        input: "UpdateChildInput",
+        field: "protectedIdentity",
+        permission: ProtectedIdentity,
+        justified: true,
+    },
+];
+
+/// The write rule for `input.field`, if the write policy has one.
+pub fn write_rule(input: &str, field: &str) -> Option<&'static WriteRule> {
+    WRITE_POLICY
+        .iter()
+        .find(|r| r.input == input && r.field == field)
+}

@@ -15,6 +15,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::policy::{Permission, Scope};
+use crate::auth::token::Verified;
 use crate::domain::today;
 use crate::entity::{
     care_setting, caseload, child, emergency_grant, placement, role, role_permission, user,
@@ -35,6 +36,8 @@ pub struct Principal {
     pub roles: Vec<String>,
     /// Access token id (jti), for audit events.
     pub token_id: String,
+    /// The session the token belongs to.
+    pub session_id: Uuid,
     /// Whether the user must change a temporary password first.
     pub must_change_password: bool,
     /// Granted permissions with the widest scope any role gives.
@@ -73,15 +76,33 @@ struct Grants {
 #[derive(Debug, Default)]
 pub struct PermissionCache(RwLock<HashMap<Uuid, Grants>>);
 
-async fn access_version(db: &DatabaseConnection) -> AppResult<i64> {
-    let stmt = Statement::from_string(
-        db.get_database_backend(),
-        "SELECT version FROM access_version WHERE id = 1",
+/// The access version, if the token's session is live (not revoked, not past
+/// its maximum lifetime, the user's own); one statement per request.
+async fn live_session_version(db: &DatabaseConnection, token: &Verified) -> AppResult<i64> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT (SELECT version FROM access_version WHERE id = 1) AS version, \
+               (SELECT COUNT(*) FROM sessions WHERE id = $1 AND user_id = $2 \
+                AND revoked_at IS NULL AND expires_at > $3) AS live";
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    let stmt = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            token.session_id.into(),
+            token.user_id.into(),
+            Utc::now().into(),
+        ],
     );
     let row = db
         .query_one_raw(stmt)
         .await?
         .ok_or_else(|| AppError::internal("access_version row is missing"))?;
+    if row.try_get::<i64>("", "live")? == 0 {
+        return Err(AppError::Unauthenticated);
+    }
     Ok(row.try_get::<i64>("", "version")?)
 }
 
@@ -136,14 +157,14 @@ async fn load_grants(
 
 impl Principal {
     /// Loads the principal of an authenticated token. An unknown or
-    /// deactivated user is `UNAUTHENTICATED`.
+    /// deactivated user, or a session that has ended, is `UNAUTHENTICATED`.
     pub async fn load(
         db: &DatabaseConnection,
         cache: &PermissionCache,
-        user_id: Uuid,
-        token_id: String,
+        token: &Verified,
     ) -> AppResult<Self> {
-        let version = access_version(db).await?;
+        let user_id = token.user_id;
+        let version = live_session_version(db, token).await?;
         let cached = cache
             .0
             .read()
@@ -173,7 +194,8 @@ impl Principal {
             username: grants.username,
             unit_id: grants.unit_id,
             roles: grants.roles,
-            token_id,
+            token_id: token.token_id.clone(),
+            session_id: token.session_id,
             must_change_password: grants.must_change_password,
             permissions: grants.permissions,
             ..Default::default()
@@ -283,6 +305,15 @@ impl Principal {
             }
         }
         Ok(())
+    }
+
+    /// The token this principal was loaded from.
+    pub fn token(&self) -> Verified {
+        Verified {
+            user_id: self.user_id,
+            token_id: self.token_id.clone(),
+            session_id: self.session_id,
+        }
     }
 
     /// The scope of `permission`, if granted.

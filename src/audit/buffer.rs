@@ -1,7 +1,7 @@
 //! The per-request audit buffer. The gate notes every allowed and denied
 //! field here; reads are merged into one event per data subject. Before the
 //! response leaves, the buffer is written through the audit writer.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
@@ -19,6 +19,9 @@ struct Inner {
     /// (entity type, entity id, outcome) to the merged event.
     reads: BTreeMap<(String, String, Outcome), Read>,
     others: Vec<NewEvent>,
+    /// Response paths of refusals recorded already (by the gate, `require`
+    /// or a not-found note), so the refusal check does not count them twice.
+    refused_paths: HashMap<String, usize>,
 }
 
 #[derive(Debug, Default)]
@@ -27,6 +30,7 @@ struct Read {
     fields: BTreeSet<String>,
     grant_id: Option<Uuid>,
     flag_reason: Option<String>,
+    protected: Option<bool>,
 }
 
 /// A data subject of a read: a child, a care setting, or an aggregate.
@@ -38,6 +42,9 @@ pub struct DataSubject {
     pub entity_id: String,
     /// The child the data is about, where there is one.
     pub subject_child_id: Option<Uuid>,
+    /// Whether the child had protected identity at the time of the read
+    /// (for a setting: whether such a child is placed there).
+    pub protected: Option<bool>,
 }
 
 impl AuditBuffer {
@@ -68,6 +75,9 @@ impl AuditBuffer {
             ))
             .or_default();
         entry.subject_child_id = subject.subject_child_id;
+        if subject.protected.is_some() {
+            entry.protected = subject.protected;
+        }
         entry.fields.insert(field);
         if grant_id.is_some() {
             entry.grant_id = grant_id;
@@ -80,6 +90,23 @@ impl AuditBuffer {
     /// Adds a complete event (login, denial of a record, auditors' queries...).
     pub fn push(&self, event: NewEvent) {
         self.lock().others.push(event);
+    }
+
+    /// Notes that the refusal at response path `path` has its event.
+    pub fn mark_refused(&self, path: String) {
+        *self.lock().refused_paths.entry(path).or_default() += 1;
+    }
+
+    /// Whether a refusal at `path` was recorded already (consumes the mark).
+    pub fn take_refused(&self, path: &str) -> bool {
+        let mut inner = self.lock();
+        match inner.refused_paths.get_mut(path) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Takes everything noted so far, as events.
@@ -98,6 +125,7 @@ impl AuditBuffer {
                 flagged: read.flag_reason.is_some(),
                 flag_reason: read.flag_reason,
                 grant_id: read.grant_id,
+                subject_protected: read.protected,
                 ..NewEvent::default()
             })
             .collect();

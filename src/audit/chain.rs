@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::event::{Actor, Canonical, NewEvent, audit_now, canonical_time};
+use super::event::{Actor, Canonical, NewEvent, audit_now, bounds, canonical_time, clean};
 use crate::entity::{audit_event, audit_head};
 use crate::error::{AppError, AppResult};
 
@@ -36,35 +36,43 @@ pub async fn append<C: ConnectionTrait>(conn: &C, events: Vec<(Actor, NewEvent)>
             Some((id, name)) => (id, Some(name)),
             None => (actor.user_id, actor.username),
         };
+        // Every text is cleaned here, the one way into the log, so no
+        // client-supplied value can break the shared insert or a report.
+        let name = |v: Option<String>| v.map(|v| clean(&v, bounds::NAME));
+        let text = |v: Option<String>| v.map(|v| clean(&v, bounds::TEXT));
         let canonical = Canonical {
             sequence,
             id: Uuid::new_v4(),
             occurred_at: canonical_time(&now),
             actor_id,
-            actor_username,
-            actor_roles: actor.roles,
-            token_id: actor.token_id,
-            request_id: actor.request_id,
-            client_addr: actor.client_addr,
-            operation_name: actor.operation_name,
+            actor_username: name(actor_username),
+            actor_roles: clean(&actor.roles, bounds::TEXT),
+            token_id: name(actor.token_id),
+            request_id: name(actor.request_id),
+            client_addr: name(actor.client_addr),
+            operation_name: name(actor.operation_name),
             action: event.action.as_str().to_owned(),
-            entity_type: event.entity_type,
-            entity_id: event.entity_id,
+            entity_type: name(event.entity_type),
+            entity_id: name(event.entity_id),
             subject_child_id: event.subject_child_id,
-            fields: event.fields.join(","),
+            fields: clean(&event.fields.join(","), bounds::FIELDS),
             outcome: event.outcome.as_str().to_owned(),
-            justification: event.justification,
+            justification: text(event.justification),
+            // Serialised JSON escapes every control character.
             changes: event.changes.map(|c| c.to_string()),
             flagged: event.flagged,
-            flag_reason: event.flag_reason,
+            flag_reason: text(event.flag_reason),
             grant_id: event.grant_id,
             prev_hash: prev_hash.clone(),
+            client_request_id: name(actor.client_request_id),
+            subject_protected: event.subject_protected,
+            repeat_count: event.repeat_count.filter(|n| *n > 1),
         };
         let hash = canonical.hash();
         rows.push(to_active(canonical, now, hash.clone()));
         prev_hash = hash;
     }
-    // SQLite allows at most 32766 bound values per statement; 23 columns a
+    // SQLite allows at most 32766 bound values per statement; 26 columns a
     // row gives room for well over 1,000 rows per insert.
     for chunk in rows.chunks(1000) {
         audit_event::Entity::insert_many(chunk.to_vec())
@@ -110,6 +118,9 @@ fn to_active(
         grant_id: Set(c.grant_id),
         prev_hash: Set(c.prev_hash),
         hash: Set(hash),
+        client_request_id: Set(c.client_request_id),
+        subject_protected: Set(c.subject_protected),
+        repeat_count: Set(c.repeat_count),
     }
 }
 
@@ -138,6 +149,9 @@ pub fn canonical_of(m: &audit_event::Model) -> Canonical {
         flag_reason: m.flag_reason.clone(),
         grant_id: m.grant_id,
         prev_hash: m.prev_hash.clone(),
+        client_request_id: m.client_request_id.clone(),
+        subject_protected: m.subject_protected,
+        repeat_count: m.repeat_count,
     }
 }
 

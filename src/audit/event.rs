@@ -48,6 +48,9 @@ pub enum Action {
     AuditQuery,
     /// A password was changed.
     PasswordChanged,
+    /// A request was refused (FORBIDDEN, NOT_FOUND or an identifier
+    /// CONFLICT) somewhere the field gate does not record it itself.
+    Refused,
 }
 
 impl Action {
@@ -65,6 +68,7 @@ impl Action {
             Self::EmergencyAccessGranted => "EMERGENCY_ACCESS_GRANTED",
             Self::AuditQuery => "AUDIT_QUERY",
             Self::PasswordChanged => "PASSWORD_CHANGED",
+            Self::Refused => "REFUSED",
         }
     }
 }
@@ -120,6 +124,10 @@ pub struct NewEvent {
     pub grant_id: Option<Uuid>,
     /// Overrides the request's actor (a failed login has no principal).
     pub actor_override: Option<(Option<Uuid>, String)>,
+    /// Whether the data subject had protected identity at the time of a read.
+    pub subject_protected: Option<bool>,
+    /// How many identical refusals of one request and operation this event stands for.
+    pub repeat_count: Option<i64>,
 }
 
 /// Who acted, and in which request.
@@ -130,6 +138,8 @@ pub struct Actor {
     pub roles: String,
     pub token_id: Option<String>,
     pub request_id: Option<String>,
+    /// The `x-request-id` the client sent, kept apart from the server's id.
+    pub client_request_id: Option<String>,
     pub client_addr: Option<String>,
     pub operation_name: Option<String>,
 }
@@ -159,6 +169,14 @@ pub struct Canonical {
     pub flag_reason: Option<String>,
     pub grant_id: Option<Uuid>,
     pub prev_hash: String,
+    // Fields added after the first release are left out of the hashed text
+    // when absent, so events written before them keep their hashes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_protected: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_count: Option<i64>,
 }
 
 /// Timestamps are kept at microsecond precision, which both databases store
@@ -179,5 +197,50 @@ impl Canonical {
         // Serialising a struct of strings, numbers and options cannot fail.
         let bytes = serde_json::to_vec(self).unwrap_or_default();
         hex::encode(Sha256::digest(&bytes))
+    }
+}
+
+/// Longest text of a client-supplied value kept in an event, by kind.
+pub mod bounds {
+    /// Usernames, operation names, request ids, entity types and ids.
+    pub const NAME: usize = 200;
+    /// Justifications and flag reasons.
+    pub const TEXT: usize = 2000;
+    /// The list of fields read.
+    pub const FIELDS: usize = 8000;
+}
+
+/// A client-supplied text as it may enter the audit log: without control
+/// or invisible formatting characters (NUL breaks a PostgreSQL statement,
+/// newlines and bidi overrides forge lines in a report) and at most `max`
+/// characters, marked with an ellipsis where cut.
+pub fn clean(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 4));
+    let mut kept = 0;
+    for c in text.chars() {
+        let invisible = c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        if invisible {
+            continue;
+        }
+        if kept == max {
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+        kept += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn clean_strips_control_and_bidi_characters_and_bounds_length() {
+        assert_eq!(clean("a\u{0}b\nc\u{202E}d", 10), "abcd");
+        assert_eq!(clean("abcdef", 3), "abc…");
+        assert_eq!(clean("åäö", 3), "åäö");
     }
 }

@@ -28,18 +28,26 @@ impl AuditWriter {
         tokio::spawn(async move {
             let mut jobs = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-                let events: Vec<(Actor, NewEvent)> = jobs
-                    .iter_mut()
-                    .flat_map(|(e, _)| std::mem::take(e))
-                    .collect();
-                let result = write(&db, events).await;
-                for (_, ack) in jobs.drain(..) {
-                    let reply = match &result {
-                        Ok(()) => Ok(()),
-                        Err(e) => Err(AppError::internal(format!("audit write failed: {e:?}"))),
-                    };
-                    // The request may have gone (client closed); nothing to do then.
-                    let _ = ack.send(reply);
+                // The request may have gone (client closed) before an
+                // acknowledgement; nothing to do then.
+                if jobs.len() == 1 {
+                    if let Some((events, ack)) = jobs.pop() {
+                        let _ = ack.send(write(&db, events).await.map_err(failed));
+                    }
+                    continue;
+                }
+                let events: Vec<(Actor, NewEvent)> =
+                    jobs.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
+                if write(&db, events).await.is_ok() {
+                    for (_, ack) in jobs.drain(..) {
+                        let _ = ack.send(Ok(()));
+                    }
+                    continue;
+                }
+                // One request's events spoiled the shared transaction: retry
+                // each alone, so that only that request fails.
+                for (events, ack) in jobs.drain(..) {
+                    let _ = ack.send(write(&db, events).await.map_err(failed));
                 }
             }
         });
@@ -59,6 +67,10 @@ impl AuditWriter {
         done.await
             .map_err(|_| AppError::internal("audit writer dropped the request"))?
     }
+}
+
+fn failed(e: AppError) -> AppError {
+    AppError::internal(format!("audit write failed: {e:?}"))
 }
 
 async fn write(db: &DatabaseConnection, events: Vec<(Actor, NewEvent)>) -> AppResult<()> {

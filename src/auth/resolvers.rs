@@ -1,12 +1,12 @@
 //! GraphQL operations of authentication.
 use async_graphql::{Context, Object, Result, SimpleObject};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::EntityTrait;
 
 use super::{password, service};
-use crate::audit::{Action, NewEvent};
 use crate::entity::user;
 use crate::error::AppError;
 use crate::graphql::admin::types::User;
+use crate::graphql::common::operation_name;
 use crate::request::request_context;
 use crate::state::AppState;
 
@@ -67,26 +67,29 @@ impl AuthMutation {
     ) -> Result<AuthPayload> {
         let state = ctx.data::<AppState>()?;
         let rc = request_context(ctx)?;
-        Ok(service::login(state, rc, &username, &password)
-            .await?
-            .into())
+        Ok(
+            service::login(state, rc, operation_name(ctx), &username, &password)
+                .await?
+                .into(),
+        )
     }
 
     /// Exchanges a refresh token for new tokens; the old one is spent.
     async fn refresh(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         let state = ctx.data::<AppState>()?;
         let rc = request_context(ctx)?;
-        Ok(service::refresh(state, rc, &refresh_token).await?.into())
+        Ok(service::refresh(state, rc, operation_name(ctx), &refresh_token).await?.into())
     }
 
     /// Revokes the refresh token (and its rotations).
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
         let state = ctx.data::<AppState>()?;
         let rc = request_context(ctx)?;
-        Ok(service::logout(state, rc, &refresh_token).await?)
+        Ok(service::logout(state, rc, operation_name(ctx), &refresh_token).await?)
     }
 
-    /// Replaces the caller's password (required after a temporary one).
+    /// Replaces the caller's password (required after a temporary one) and
+    /// ends all the caller's sessions, this one included: log in again.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -104,26 +107,7 @@ impl AuthMutation {
             )
             .into());
         }
-        let row = user::Entity::find_by_id(p.user_id)
-            .one(&state.db)
-            .await
-            .map_err(AppError::from)?
-            .ok_or(AppError::Unauthenticated)?;
-        if !password::verify(&current, Some(&row.password_hash)).await? {
-            return Err(AppError::bad_input("current", "The current password is wrong.").into());
-        }
-        let hash = password::hash(&new).await?;
-        let mut active: user::ActiveModel = row.into();
-        active.password_hash = Set(hash);
-        active.must_change_password = Set(false);
-        active.updated_at = Set(chrono::Utc::now());
-        active.update(&state.db).await.map_err(AppError::from)?;
-        rc.audit.push(NewEvent {
-            action: Action::PasswordChanged,
-            entity_type: Some("User".into()),
-            entity_id: Some(p.user_id.to_string()),
-            ..NewEvent::default()
-        });
+        service::change_password(state, rc, operation_name(ctx), p.user_id, &current, &new).await?;
         Ok(true)
     }
 }

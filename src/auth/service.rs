@@ -1,13 +1,20 @@
-//! Login, refresh and logout against the database.
-use chrono::{Duration, Utc};
+//! Login, refresh, logout and password change against the database.
+//!
+//! Each state change commits in one transaction with its audit event, and
+//! each decision that concurrent requests could race on (counting a failed
+//! login, spending a refresh token) is one conditional statement whose
+//! result decides, so parallel requests cannot both win.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbBackend, EntityTrait, QueryFilter, Statement, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
 use super::{password, token};
-use crate::audit::{Action, NewEvent, Outcome};
-use crate::entity::{refresh_token, user};
+use crate::audit::{Action, NewEvent, Outcome, chain};
+use crate::entity::{refresh_token, session, user};
 use crate::error::{AppError, AppResult};
 use crate::request::RequestContext;
 use crate::state::AppState;
@@ -31,21 +38,48 @@ fn auth_event(action: Action, outcome: Outcome, user_id: Option<Uuid>, username:
     }
 }
 
-async fn issue(state: &AppState, user: user::Model, family: Uuid) -> AppResult<Issued> {
-    let (access_token, _) = state.keys.issue(user.id)?;
+/// Appends `events` inside `txn`, so they commit with the change they record.
+async fn record(
+    txn: &DatabaseTransaction,
+    rc: &RequestContext,
+    operation: Option<&str>,
+    events: Vec<NewEvent>,
+) -> AppResult<()> {
+    let actor = rc.actor(operation);
+    chain::append(txn, events.into_iter().map(|e| (actor.clone(), e)).collect()).await
+}
+
+/// One statement in the backend's placeholder style (`$1` is `?1` in SQLite).
+fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Issues a new refresh token of `session` (and an access token for it).
+async fn issue(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    user: user::Model,
+    session: Uuid,
+    session_end: DateTime<Utc>,
+) -> AppResult<Issued> {
+    let (access_token, _) = state.keys.issue(user.id, session)?;
     let refresh = token::new_refresh_token();
     let now = Utc::now();
     refresh_token::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(user.id),
         token_hash: Set(token::refresh_hash(&refresh)),
-        family_id: Set(family),
+        family_id: Set(session),
         issued_at: Set(now),
-        expires_at: Set(now + Duration::seconds(state.keys.refresh_ttl)),
+        expires_at: Set((now + Duration::seconds(state.keys.refresh_ttl)).min(session_end)),
         used_at: Set(None),
         revoked_at: Set(None),
     }
-    .insert(&state.db)
+    .insert(txn)
     .await?;
     Ok(Issued {
         access_token,
@@ -55,156 +89,303 @@ async fn issue(state: &AppState, user: user::Model, family: Uuid) -> AppResult<I
     })
 }
 
-/// Checks credentials. Unknown user and wrong password give the same error
-/// after the same work (a dummy hash is verified for unknown users).
+/// Counts one attempt for `username` before it is judged, in one statement:
+/// the attempt's number, or `None` while the name is locked. Counting
+/// first means parallel attempts cannot all be judged before one locks.
+async fn charge_attempt(state: &AppState, username: &str) -> AppResult<Option<i32>> {
+    let backend = state.db.get_database_backend();
+    let stmt = statement(
+        backend,
+        "INSERT INTO login_attempts (username, failures) VALUES ($1, 1) \
+         ON CONFLICT (username) DO UPDATE SET failures = login_attempts.failures + 1 \
+         WHERE login_attempts.locked_until IS NULL OR login_attempts.locked_until <= $2 \
+         RETURNING failures",
+        vec![username.into(), Utc::now().into()],
+    );
+    let row = state.db.query_one_raw(stmt).await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get::<i32>("", "failures")?),
+        None => None,
+    })
+}
+
+/// Checks credentials. Lockout is counted per username tried, so an unknown
+/// name locks exactly as a real one does, and unknown user and wrong
+/// password give the same error after the same work.
 pub async fn login(
     state: &AppState,
     rc: &RequestContext,
+    operation: Option<&str>,
     username: &str,
     pw: &str,
 ) -> AppResult<Issued> {
-    let found = user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&state.db)
-        .await?;
+    let max = state.config.auth.max_failed_logins;
+    // A name no user can have is never stored; it fails like a wrong password.
+    let counted = token::is_username(username);
+    let attempt = if counted {
+        charge_attempt(state, username).await?
+    } else {
+        Some(1)
+    };
+    let attempt = match attempt {
+        Some(n) if n <= max => n,
+        _ => {
+            rc.audit
+                .push(auth_event(Action::LoginFailed, Outcome::Denied, None, username));
+            return Err(AppError::AccountLocked);
+        }
+    };
+    let found = if counted {
+        user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(&state.db)
+            .await?
+    } else {
+        None
+    };
     let ok = password::verify(pw, found.as_ref().map(|u| u.password_hash.as_str())).await?;
     let now = Utc::now();
-    let Some(found) = found else {
-        rc.audit.push(auth_event(
-            Action::LoginFailed,
-            Outcome::Denied,
-            None,
-            username,
-        ));
-        return Err(AppError::Unauthenticated);
-    };
-    if found.locked_until.is_some_and(|t| t > now) {
-        rc.audit.push(auth_event(
-            Action::LoginFailed,
-            Outcome::Denied,
-            Some(found.id),
-            username,
-        ));
-        return Err(AppError::AccountLocked);
-    }
-    if !ok || !found.active {
-        let failures = found.failed_logins + 1;
-        let max = state.config.auth.max_failed_logins;
-        let mut active: user::ActiveModel = found.clone().into();
-        rc.audit.push(auth_event(
-            Action::LoginFailed,
-            Outcome::Denied,
-            Some(found.id),
-            username,
-        ));
-        if failures >= max {
-            active.failed_logins = Set(0);
-            active.locked_until = Set(Some(
-                now + Duration::seconds(state.config.auth.lockout_secs),
-            ));
-            rc.audit.push(auth_event(
-                Action::AccountLocked,
-                Outcome::Denied,
+    let backend = state.db.get_database_backend();
+    let txn = state.db.begin().await?;
+    match found {
+        Some(found) if ok && found.active => {
+            txn.execute_raw(statement(
+                backend,
+                "UPDATE login_attempts SET failures = 0 WHERE username = $1",
+                vec![username.into()],
+            ))
+            .await?;
+            let session_end = now + Duration::seconds(state.config.auth.session_max_secs);
+            let session = session::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                user_id: Set(found.id),
+                created_at: Set(now),
+                expires_at: Set(session_end),
+                revoked_at: Set(None),
+            }
+            .insert(&txn)
+            .await?;
+            let event = auth_event(
+                Action::LoginSucceeded,
+                Outcome::Allowed,
                 Some(found.id),
                 username,
-            ));
-        } else {
-            active.failed_logins = Set(failures);
+            );
+            record(&txn, rc, operation, vec![event]).await?;
+            let issued = issue(state, &txn, found, session.id, session_end).await?;
+            txn.commit().await?;
+            tracing::info!(user_id = %issued.user.id, "login succeeded");
+            Ok(issued)
         }
-        active.update(&state.db).await?;
-        tracing::info!(user_id = %found.id, "login failed");
-        return Err(AppError::Unauthenticated);
+        found => {
+            let user_id = found.map(|u| u.id);
+            let mut events = vec![auth_event(
+                Action::LoginFailed,
+                Outcome::Denied,
+                user_id,
+                username,
+            )];
+            if counted && attempt >= max {
+                txn.execute_raw(statement(
+                    backend,
+                    "UPDATE login_attempts SET failures = 0, locked_until = $2 WHERE username = $1",
+                    vec![
+                        username.into(),
+                        (now + Duration::seconds(state.config.auth.lockout_secs)).into(),
+                    ],
+                ))
+                .await?;
+                events.push(auth_event(
+                    Action::AccountLocked,
+                    Outcome::Denied,
+                    user_id,
+                    username,
+                ));
+            }
+            record(&txn, rc, operation, events).await?;
+            txn.commit().await?;
+            tracing::info!(user_id = ?user_id, "login failed");
+            Err(AppError::Unauthenticated)
+        }
     }
-    let mut active: user::ActiveModel = found.clone().into();
-    active.failed_logins = Set(0);
-    active.locked_until = Set(None);
-    let user = active.update(&state.db).await?;
-    rc.audit.push(auth_event(
-        Action::LoginSucceeded,
-        Outcome::Allowed,
-        Some(user.id),
-        username,
-    ));
-    tracing::info!(user_id = %user.id, "login succeeded");
-    issue(state, user, Uuid::new_v4()).await
 }
 
-/// Rotates a refresh token. A token used twice revokes its whole family,
-/// since one of the two users is a thief.
-pub async fn refresh(state: &AppState, rc: &RequestContext, presented: &str) -> AppResult<Issued> {
+/// Revokes a session and every refresh token of it, inside `txn`.
+async fn revoke_session(txn: &DatabaseTransaction, session: Uuid) -> AppResult<()> {
+    let now = Utc::now();
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::Id.eq(session))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::FamilyId.eq(session))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of `user_id` (password change or reset), inside `txn`.
+pub async fn revoke_all_sessions<C: ConnectionTrait>(txn: &C, user_id: Uuid) -> AppResult<()> {
+    let now = Utc::now();
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Rotates a refresh token. Spending it is one conditional UPDATE: of
+/// parallel requests with the same token exactly one wins; every other use
+/// is reuse, which revokes the whole session, since one of the two users
+/// is a thief. A session past its maximum lifetime is not refreshed.
+pub async fn refresh(
+    state: &AppState,
+    rc: &RequestContext,
+    operation: Option<&str>,
+    presented: &str,
+) -> AppResult<Issued> {
     let hash = token::refresh_hash(presented);
     let now = Utc::now();
     let txn = state.db.begin().await?;
-    let row = refresh_token::Entity::find()
+    let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
         .one(&txn)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if row.used_at.is_some() || row.revoked_at.is_some() {
-        refresh_token::Entity::update_many()
-            .col_expr(
-                refresh_token::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(refresh_token::Column::FamilyId.eq(row.family_id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
+    else {
         rc.audit.push(auth_event(
             Action::TokenRefreshed,
             Outcome::Denied,
-            Some(row.user_id),
+            None,
             "",
         ));
         return Err(AppError::Unauthenticated);
-    }
-    if row.expires_at <= now {
-        return Err(AppError::Unauthenticated);
-    }
-    let family = row.family_id;
-    let user_id = row.user_id;
-    let mut used: refresh_token::ActiveModel = row.into();
-    used.used_at = Set(Some(now));
-    used.update(&txn).await?;
-    txn.commit().await?;
-    let user = user::Entity::find_by_id(user_id)
-        .one(&state.db)
+    };
+    let spent = txn
+        .execute_raw(statement(
+            state.db.get_database_backend(),
+            "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL \
+             AND revoked_at IS NULL AND expires_at > $2 AND family_id IN \
+             (SELECT id FROM sessions WHERE id = $3 AND revoked_at IS NULL AND expires_at > $2)",
+            vec![row.id.into(), now.into(), row.family_id.into()],
+        ))
         .await?
-        .filter(|u| u.active)
+        .rows_affected();
+    let user = if spent == 1 {
+        user::Entity::find_by_id(row.user_id)
+            .one(&txn)
+            .await?
+            .filter(|u| u.active)
+    } else {
+        None
+    };
+    let Some(user) = user else {
+        let mut event = auth_event(Action::TokenRefreshed, Outcome::Denied, Some(row.user_id), "");
+        if spent == 0 && row.expires_at > now {
+            // Spent before, or by a parallel request just now: reuse.
+            event.flagged = true;
+            event.flag_reason = Some("refresh token reused; session revoked".into());
+        }
+        revoke_session(&txn, row.family_id).await?;
+        record(&txn, rc, operation, vec![event]).await?;
+        txn.commit().await?;
+        return Err(AppError::Unauthenticated);
+    };
+    let session_end = session::Entity::find_by_id(row.family_id)
+        .one(&txn)
+        .await?
+        .map(|s| s.expires_at)
         .ok_or(AppError::Unauthenticated)?;
-    rc.audit.push(auth_event(
+    let event = auth_event(
         Action::TokenRefreshed,
         Outcome::Allowed,
         Some(user.id),
         &user.username,
-    ));
-    issue(state, user, family).await
+    );
+    record(&txn, rc, operation, vec![event]).await?;
+    let issued = issue(state, &txn, user, row.family_id, session_end).await?;
+    txn.commit().await?;
+    Ok(issued)
 }
 
-/// Revokes the refresh token's family. Unknown tokens are accepted
-/// silently, so logout cannot be used to probe tokens.
-pub async fn logout(state: &AppState, rc: &RequestContext, presented: &str) -> AppResult<bool> {
+/// Ends the refresh token's session: its access tokens stop working at their
+/// next request. Unknown tokens are accepted silently, so logout cannot be
+/// used to probe tokens.
+pub async fn logout(
+    state: &AppState,
+    rc: &RequestContext,
+    operation: Option<&str>,
+    presented: &str,
+) -> AppResult<bool> {
     let hash = token::refresh_hash(presented);
+    let txn = state.db.begin().await?;
     if let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
-        .one(&state.db)
+        .one(&txn)
         .await?
     {
-        refresh_token::Entity::update_many()
-            .col_expr(
-                refresh_token::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(Utc::now()),
-            )
-            .filter(refresh_token::Column::FamilyId.eq(row.family_id))
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&state.db)
-            .await?;
-        rc.audit.push(auth_event(
-            Action::LoggedOut,
-            Outcome::Allowed,
-            Some(row.user_id),
-            "",
+        revoke_session(&txn, row.family_id).await?;
+        let event = auth_event(Action::LoggedOut, Outcome::Allowed, Some(row.user_id), "");
+        record(&txn, rc, operation, vec![event]).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Replaces a user's password and ends all their sessions, the current one
+/// included, in one transaction with its audit event.
+pub async fn change_password(
+    state: &AppState,
+    rc: &RequestContext,
+    operation: Option<&str>,
+    user_id: Uuid,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    let row = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if !password::verify(current, Some(&row.password_hash)).await? {
+        return Err(AppError::bad_input("current", "The current password is wrong."));
+    }
+    let hash = password::hash(new).await?;
+    let txn = state.db.begin().await?;
+    // Only if the password is still the one just verified: a parallel
+    // change cannot be overwritten unseen.
+    let changed = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::MustChangePassword, Expr::value(false))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::PasswordHash.eq(row.password_hash))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if changed != 1 {
+        return Err(AppError::Conflict(
+            "The password was changed meanwhile; log in again.".into(),
         ));
     }
-    Ok(true)
+    revoke_all_sessions(&txn, user_id).await?;
+    let event = NewEvent {
+        action: Action::PasswordChanged,
+        entity_type: Some("User".into()),
+        entity_id: Some(user_id.to_string()),
+        ..NewEvent::default()
+    };
+    record(&txn, rc, operation, vec![event]).await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -28,6 +28,9 @@ pub struct Model {
     pub flag_reason: Option<String>,
     pub grant_id: Option<Uuid>,
     pub prev_hash: String,
+    pub client_request_id: Option<String>,
+    pub subject_protected: Option<bool>,
+    pub repeat_count: Option<i64>,
     pub hash: String,
 }
 

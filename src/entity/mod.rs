@@ -14,6 +14,7 @@ pub mod reason;
 pub mod refresh_token;
 pub mod role;
 pub mod role_permission;
+pub mod session;
 pub mod unit;
 pub mod user;
 pub mod user_role;

@@ -8,6 +8,37 @@ use crate::audit::{Action, NewEvent, chain};
 use crate::error::{AppError, AppResult};
 use crate::request::RequestContext;
 
+/// Writes a changed record only if its stored `version` is still the one
+/// the change was based on: one conditional UPDATE whose affected-row count
+/// decides, so of two concurrent changes from the same version exactly one
+/// wins and the other is `CONFLICT` (no lost update, no duplicate "before"
+/// in the audit trail).
+pub async fn update_versioned<A, C>(
+    conn: &C,
+    row: A,
+    version_column: <A::Entity as sea_orm::EntityTrait>::Column,
+    version: i32,
+    what: &str,
+) -> AppResult<<A::Entity as sea_orm::EntityTrait>::Model>
+where
+    A: sea_orm::ActiveModelTrait,
+    <A::Entity as sea_orm::EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+    C: ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    <A::Entity as EntityTrait>::update(row)
+        .validate()?
+        .filter(version_column.eq(version))
+        .exec(conn)
+        .await
+        .map_err(|e| match e {
+            sea_orm::DbErr::RecordNotUpdated => AppError::Conflict(format!(
+                "The {what} was changed by someone else; reload and try again."
+            )),
+            e => e.into(),
+        })
+}
+
 /// Parses an `ID` argument; `field` names it in the error.
 pub fn parse_id(id: &ID, field: &str) -> AppResult<Uuid> {
     Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, "Not a valid id."))
@@ -63,6 +94,17 @@ pub async fn record_change<C: ConnectionTrait>(
     rc: &RequestContext,
     change: Change,
 ) -> AppResult<()> {
+    record_change_flagged(conn, ctx, rc, change, None).await
+}
+
+/// As `record_change`, flagged for review with `flag_reason` when given.
+pub async fn record_change_flagged<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    change: Change,
+    flag_reason: Option<&str>,
+) -> AppResult<()> {
     let empty = Map::new();
     let before = change
         .before
@@ -91,6 +133,8 @@ pub async fn record_change<C: ConnectionTrait>(
         fields,
         changes: Some(changes),
         justification: change.justification,
+        flagged: flag_reason.is_some(),
+        flag_reason: flag_reason.map(str::to_owned),
         ..NewEvent::default()
     };
     chain::append(conn, vec![(rc.actor(operation_name(ctx)), event)]).await

@@ -3,7 +3,7 @@
 //! loader is built per request with the caller's principal and applies the
 //! same scope conditions as the top-level queries.
 use sea_orm::sea_query::ExprTrait;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -57,11 +57,11 @@ pub struct PlacementRow {
     pub child_protected: bool,
 }
 
-/// A care setting with whether a child with protected identity is placed there.
+/// A care setting with the children with protected identity placed there.
 #[derive(Debug, Clone)]
 pub struct SettingRow {
     pub setting: care_setting::Model,
-    pub protected: bool,
+    pub protected_children: Vec<Uuid>,
 }
 
 macro_rules! key {
@@ -128,9 +128,10 @@ pub async fn with_protection(
     }
     let ids: Vec<Uuid> = settings.iter().map(|s| s.id).collect();
     let today = today();
-    let protected: Vec<Uuid> = placement::Entity::find()
+    let protected: Vec<(Uuid, Uuid)> = placement::Entity::find()
         .select_only()
         .column(placement::Column::SettingId)
+        .column(placement::Column::ChildId)
         .join(JoinType::InnerJoin, placement::Relation::Child.def())
         .filter(placement::Column::SettingId.is_in(ids))
         .filter(child::Column::ProtectedIdentity.eq(true))
@@ -142,12 +143,17 @@ pub async fn with_protection(
         .into_tuple()
         .all(db)
         .await?;
-    let protected: HashSet<Uuid> = protected.into_iter().collect();
+    let mut protected = group(protected);
     Ok(settings
         .into_iter()
-        .map(|s| SettingRow {
-            protected: protected.contains(&s.id),
-            setting: s,
+        .map(|s| {
+            let mut children = protected.remove(&s.id).unwrap_or_default();
+            children.sort();
+            children.dedup();
+            SettingRow {
+                protected_children: children,
+                setting: s,
+            }
         })
         .collect())
 }

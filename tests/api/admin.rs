@@ -156,6 +156,16 @@ async fn new_users_must_replace_their_temporary_password() {
         assert_eq!(codes(&blocked), vec!["FORBIDDEN"]);
         let changed = app.gql(Some(&token), "mutation{changePassword(current:\"temporary-pass-1\", new:\"a-new-long-password\")}", json!({})).await;
         assert_eq!(changed["data"]["changePassword"], true, "{changed}");
+        // A password change ends every session, this one included.
+        let ended = app
+            .gql(Some(&token), "{placements{totalCount}}", json!({}))
+            .await;
+        assert_eq!(codes(&ended), vec!["UNAUTHENTICATED"], "{ended}");
+        let login = app.gql(None, "mutation{login(username:\"nina.fin\", password:\"a-new-long-password\"){accessToken}}", json!({})).await;
+        let token = login["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
         let open = app
             .gql(Some(&token), "{placements{totalCount}}", json!({}))
             .await;

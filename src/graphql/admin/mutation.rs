@@ -41,11 +41,7 @@ pub struct UpdateUserInput {
 }
 
 fn check_username(name: &str) -> Result<String, AppError> {
-    let ok = (3..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if ok {
+    if crate::auth::token::is_username(name) {
         Ok(name.to_owned())
     } else {
         Err(AppError::bad_input(

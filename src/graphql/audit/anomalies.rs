@@ -16,21 +16,40 @@ use crate::audit::{Action, Outcome};
 use crate::entity::{audit_event, child};
 use crate::error::AppResult;
 
-/// Events under emergency access: the grants and every read under them are flagged.
+/// Events under emergency access: the grants and every read under them.
 pub fn emergency_access() -> Condition {
+    Condition::any()
+        .add(audit_event::Column::GrantId.is_not_null())
+        .add(audit_event::Column::Action.eq(Action::EmergencyAccessGranted.as_str()))
+}
+
+/// Every event flagged for review: emergency access, protected identity
+/// changes, duplicate personal identity numbers of children outside the
+/// caller's scope, refresh-token reuse, case-data grants.
+pub fn flagged() -> Condition {
     Condition::all().add(audit_event::Column::Flagged.eq(true))
 }
 
-/// Reads (allowed or denied) of children who have protected identity now.
+/// Reads (allowed or denied) of children who had protected identity at
+/// the time of the read, including reads of the address and phone of the
+/// setting where such a child is placed. Events written before the time of
+/// the read was recorded fall back to the child's protection now.
 pub fn protected_identity_reads() -> Condition {
-    let protected = Query::select()
+    use audit_event::Column as A;
+    let protected_now = Query::select()
         .column(child::Column::Id)
         .from(child::Entity)
         .and_where(child::Column::ProtectedIdentity.eq(true))
         .to_owned();
     Condition::all()
-        .add(audit_event::Column::Action.eq(Action::Read.as_str()))
-        .add(audit_event::Column::SubjectChildId.in_subquery(protected))
+        .add(A::Action.eq(Action::Read.as_str()))
+        .add(
+            Condition::any().add(A::SubjectProtected.eq(true)).add(
+                Condition::all()
+                    .add(A::SubjectProtected.is_null())
+                    .add(A::SubjectChildId.in_subquery(protected_now)),
+            ),
+        )
 }
 
 type DeniedRow = (
@@ -53,7 +72,7 @@ pub async fn denied_by_user<C: ConnectionTrait>(
         .select_only()
         .column(A::ActorId)
         .column(A::ActorUsername)
-        .expr_as(Expr::col(A::Sequence).count(), "denied")
+        .expr_as(Expr::cust("CAST(SUM(COALESCE(repeat_count, 1)) AS BIGINT)"), "denied")
         .expr_as(Into::<Expr>::into(failed_login).sum(), "failed_logins")
         .expr_as(Expr::col(A::OccurredAt).min(), "first_at")
         .expr_as(Expr::col(A::OccurredAt).max(), "last_at")
@@ -61,7 +80,7 @@ pub async fn denied_by_user<C: ConnectionTrait>(
         .filter(period)
         .group_by(A::ActorId)
         .group_by(A::ActorUsername)
-        .order_by_desc(Expr::col(A::Sequence).count())
+        .order_by_desc(Expr::cust("CAST(SUM(COALESCE(repeat_count, 1)) AS BIGINT)"))
         .order_by_asc(A::ActorUsername)
         .into_tuple()
         .all(db)

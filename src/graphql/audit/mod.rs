@@ -146,8 +146,28 @@ impl AuditQuery {
         Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
     }
 
+    /// Every event flagged for review (emergency access, protected identity
+    /// changes, a duplicate personal identity number of a child outside the
+    /// caller's scope, refresh-token reuse, case-data grants), newest first,
+    /// further narrowed by `filter`. AUDITOR only.
+    async fn flagged_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AuditEventFilter>,
+    ) -> Result<CountedConnection<AuditEvent>> {
+        let filter = filter.unwrap_or_default();
+        let fields = summary(first, after.as_deref(), &filter);
+        let state = audited(ctx, "flaggedEvents", fields)?;
+        let cond = filter.condition()?.add(anomalies::flagged());
+        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
+    }
+
     /// Reads (allowed and denied; narrow with `filter.outcome`) of children
-    /// who have protected identity now, newest first. AUDITOR only.
+    /// who had protected identity at the time of the read, the address and
+    /// phone of the setting where such a child is placed included, newest
+    /// first. AUDITOR only.
     async fn protected_identity_reads(
         &self,
         ctx: &Context<'_>,

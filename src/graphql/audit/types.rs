@@ -156,17 +156,39 @@ impl AuditEvent {
         self.0.justification.as_deref()
     }
 
-    /// The request id, as in the `x-request-id` header and the logs.
+    /// The request id the server generated, as in the response's
+    /// `x-request-id` header and the logs.
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
 
-    /// The GraphQL operation name the client sent, if any.
+    /// The `x-request-id` the client sent, if any (cleaned, at most 100
+    /// characters). Client-controlled: for correlation, not for trust.
+    async fn client_request_id(&self) -> Option<&str> {
+        self.0.client_request_id.as_deref()
+    }
+
+    /// The name of the GraphQL operation (of a batch, the operation itself)
+    /// the client sent, if any (cleaned, at most 200 characters).
     async fn operation_name(&self) -> Option<&str> {
         self.0.operation_name.as_deref()
     }
 
-    /// Whether the event is flagged for review (emergency access).
+    /// Whether the data subject had protected identity at the time of the
+    /// read; null where the event has no child subject, or predates this record.
+    async fn subject_protected(&self) -> Option<bool> {
+        self.0.subject_protected
+    }
+
+    /// How many identical refusals of one request and operation this event
+    /// stands for (1 for every other event).
+    async fn repeat_count(&self) -> i64 {
+        self.0.repeat_count.unwrap_or(1)
+    }
+
+    /// Whether the event is flagged for review (emergency access, protected
+    /// identity changes, refresh-token reuse, a duplicate personal identity
+    /// number outside scope, case-data grants, administrators created).
     async fn flagged(&self) -> bool {
         self.0.flagged
     }

@@ -106,7 +106,7 @@ impl ChildQuery {
                 Ok(Some(Child(row)))
             }
             None => {
-                note_not_found(rc, "Child", &id.to_string());
+                note_not_found(ctx, rc, "Child", &id.to_string());
                 Err(crate::error::AppError::NotFound.into())
             }
         }

@@ -8,13 +8,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::types::Child;
-use crate::access::gate::{may_write, write_unit};
+use crate::access::gate::{gate_change, may_write, write_unit};
 use crate::access::{Permission, Principal, Scope, Subject, require, scope};
 use crate::audit::Action;
 use crate::domain::pin::PersonalIdentityNumber;
 use crate::entity::{caseload, child, user};
 use crate::error::AppError;
-use crate::graphql::common::{Change, optional_text, parse_id, record_change, required_text};
+use crate::graphql::common::{
+    Change, optional_text, parse_id, record_change, record_change_flagged, required_text,
+    update_versioned,
+};
 use crate::state::AppState;
 
 /// A new child.
@@ -41,6 +44,9 @@ pub struct UpdateChildInput {
     pub unit_id: Option<ID>,
     /// The version read; a stale version gives `CONFLICT`.
     pub expected_version: Option<i32>,
+    /// Why protected identity is changed: needed (at least 20 characters)
+    /// when `protectedIdentity` changes, which also needs PROTECTED_IDENTITY.
+    pub justification: Option<String>,
 }
 
 fn parse_pin(text: &str) -> Result<PersonalIdentityNumber, AppError> {
@@ -84,18 +90,7 @@ impl ChildMutation {
         let unit_id = target_unit(&p, scope, input.unit_id.as_ref())?;
         let now = Utc::now();
         let txn = state.db.begin().await.map_err(AppError::from)?;
-        if child::Entity::find()
-            .filter(child::Column::PersonalIdentityNumber.eq(pin.digits()))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?
-            .is_some()
-        {
-            return Err(AppError::Conflict(
-                "A child with this personal identity number already exists.".into(),
-            )
-            .into());
-        }
+        refuse_duplicate_pin(ctx, rc, &txn, &p, pin.digits(), None).await?;
         let row = child::ActiveModel {
             id: Set(Uuid::new_v4()),
             personal_identity_number: Set(pin.digits().to_owned()),
@@ -159,11 +154,27 @@ impl ChildMutation {
         }
         if let Some(v) = &input.personal_identity_number {
             let pin = parse_pin(v)?;
+            refuse_duplicate_pin(ctx, rc, &txn, &p, pin.digits(), Some(id)).await?;
             row.personal_identity_number = Set(pin.digits().to_owned());
             row.date_of_birth = Set(pin.date_of_birth());
             row.sex = Set(pin.sex().as_str().to_owned());
         }
-        if let Some(v) = input.protected_identity {
+        let mut justification = None;
+        if let Some(v) = input.protected_identity.filter(|v| *v != before.protected_identity) {
+            let subject = Subject::Child {
+                id,
+                unit_id: before.unit_id,
+                protected: before.protected_identity,
+            };
+            justification = gate_change(
+                ctx,
+                rc,
+                &p,
+                "UpdateChildInput",
+                "protectedIdentity",
+                &subject,
+                input.justification.as_deref(),
+            )?;
             row.protected_identity = Set(v);
         }
         if input.address.is_some() {
@@ -174,7 +185,7 @@ impl ChildMutation {
         }
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = row.update(&txn).await.map_err(AppError::from)?;
+        let after = update_versioned(&txn, row, child::Column::Version, before.version, "child").await?;
         let change = Change {
             action: Action::Update,
             entity_type: "Child",
@@ -182,9 +193,10 @@ impl ChildMutation {
             subject_child_id: Some(id),
             before: Some(snapshot(&before)),
             after: snapshot(&after),
-            justification: None,
+            justification: justification.clone(),
         };
-        record_change(&txn, ctx, rc, change).await?;
+        let flag = justification.as_ref().map(|_| "protected identity changed");
+        record_change_flagged(&txn, ctx, rc, change, flag).await?;
         txn.commit().await.map_err(AppError::from)?;
         tracing::info!(child_id = %id, "child updated");
         Ok(Child(after))
@@ -303,4 +315,52 @@ pub async fn writable_child<C: sea_orm::ConnectionTrait>(
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// Refuses a personal identity number another child has. The answer is the
+/// same CONFLICT whoever that child is; when the child is outside the
+/// caller's scope the attempt is also an existence probe of someone else's
+/// case, so it is recorded (through the request's buffer, which outlives
+/// the rolled-back transaction) and flagged for review (access.md, "Audit
+/// log").
+async fn refuse_duplicate_pin<C: sea_orm::ConnectionTrait>(
+    ctx: &Context<'_>,
+    rc: &crate::request::RequestContext,
+    txn: &C,
+    p: &Principal,
+    digits: &str,
+    except: Option<Uuid>,
+) -> Result<(), AppError> {
+    let mut query = child::Entity::find().filter(child::Column::PersonalIdentityNumber.eq(digits));
+    if let Some(id) = except {
+        query = query.filter(child::Column::Id.ne(id));
+    }
+    let Some(other) = query.one(txn).await? else {
+        return Ok(());
+    };
+    let in_scope = child::Entity::find_by_id(other.id)
+        .filter(scope::children(p))
+        .one(txn)
+        .await?
+        .is_some();
+    if !in_scope {
+        rc.audit.mark_refused(crate::access::gate::response_path(ctx));
+        rc.audit.push(crate::audit::NewEvent {
+            action: Action::Refused,
+            entity_type: Some("Child".into()),
+            entity_id: Some(other.id.to_string()),
+            subject_child_id: Some(other.id),
+            fields: vec!["personalIdentityNumber".into(), "CONFLICT".into()],
+            outcome: crate::audit::Outcome::Denied,
+            flagged: true,
+            flag_reason: Some(
+                "personal identity number of a child outside the caller's scope".into(),
+            ),
+            subject_protected: Some(other.protected_identity),
+            ..Default::default()
+        });
+    }
+    Err(AppError::Conflict(
+        "A child with this personal identity number already exists.".into(),
+    ))
 }

@@ -119,7 +119,7 @@ impl PlacementQuery {
         match rows.into_iter().next() {
             Some(row) => Ok(Some(Placement(row))),
             None => {
-                note_not_found(rc, "Placement", &id.to_string());
+                note_not_found(ctx, rc, "Placement", &id.to_string());
                 Err(crate::error::AppError::NotFound.into())
             }
         }

@@ -84,7 +84,7 @@ async fn one_of(
             Ok(rows.into_iter().next().ok_or(AppError::NotFound)?)
         }
         None => {
-            note_not_found(rc, "CareSetting", &id.to_string());
+            note_not_found(ctx, rc, "CareSetting", &id.to_string());
             Err(crate::error::AppError::NotFound.into())
         }
     }

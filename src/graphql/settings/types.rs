@@ -36,7 +36,7 @@ fn subject(row: &SettingRow) -> Subject {
         id: row.setting.id,
         foster_home: row.setting.category == "FOSTER_HOME",
         unit_id: row.setting.unit_id,
-        protected: row.protected,
+        protected_children: row.protected_children.clone(),
     }
 }
 

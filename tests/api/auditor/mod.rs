@@ -19,7 +19,7 @@ pub(super) use hearth::entity::audit_event;
 
 pub(super) const EVENT: &str = "id sequence occurredAt actor{id username} action entityType entityId \
     subjectChildId fields outcome justification requestId operationName flagged flagReason \
-    clientAddress roles changedFields grantId";
+    clientAddress roles changedFields grantId subjectProtected repeatCount clientRequestId";
 
 /// Posts a request that must succeed; returns its `data`.
 pub(super) async fn ok(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {

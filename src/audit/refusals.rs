@@ -1,0 +1,65 @@
+//! Every refusal leaves a trace (access.md, "Audit log"). The gate,
+//! `require` and the not-found notes record the refusals they decide, with
+//! their subject. Everything else a resolver refuses (a write out of scope,
+//! a record that is not there, a duplicate identifier) is found here, in the
+//! operation's response, so that no resolver can forget it. Identical
+//! refusals of one operation become one event with a count, so a flood of
+//! refusals cannot flood the log.
+use std::collections::BTreeMap;
+
+use async_graphql::{PathSegment, Response, Value};
+
+use super::{Action, AuditBuffer, NewEvent, Outcome};
+
+/// The codes that mean "refused" rather than "malformed" or "failed".
+const REFUSALS: &[&str] = &["FORBIDDEN", "NOT_FOUND", "CONFLICT"];
+
+fn path_text(path: &[PathSegment]) -> String {
+    path.iter()
+        .map(|s| match s {
+            PathSegment::Field(f) => f.clone(),
+            PathSegment::Index(i) => i.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The path without list indices: what repeats when a refusal repeats.
+fn path_shape(path: &[PathSegment]) -> String {
+    path.iter()
+        .filter_map(|s| match s {
+            PathSegment::Field(f) => Some(f.as_str()),
+            PathSegment::Index(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Adds one DENIED event per (code, path shape) for the refusals in
+/// `response` that have no event yet.
+pub fn record(buffer: &AuditBuffer, response: &Response) {
+    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for error in &response.errors {
+        let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {
+            Some(Value::String(code)) if REFUSALS.contains(&code.as_str()) => code.clone(),
+            _ => continue,
+        };
+        if buffer.take_refused(&path_text(&error.path)) {
+            continue;
+        }
+        *counts
+            .entry((path_shape(&error.path), code))
+            .or_default() += 1;
+    }
+    for ((shape, code), count) in counts {
+        buffer.push(NewEvent {
+            action: Action::Refused,
+            entity_type: Some("Operation".into()),
+            entity_id: Some(shape),
+            fields: vec![code],
+            outcome: Outcome::Denied,
+            repeat_count: Some(count),
+            ..NewEvent::default()
+        });
+    }
+}
