@@ -69,8 +69,7 @@ impl RequestContext {
     /// Reloads the caller after a change of their reach.
     pub async fn reload_principal(&self, state: &crate::state::AppState) -> AppResult<()> {
         if let Some(p) = self.principal.get() {
-            let fresh =
-                Principal::load(&state.db, &state.permissions, &p.token()).await?;
+            let fresh = Principal::load(&state.db, &state.permissions, &p.token()).await?;
             self.principal.set(fresh);
         }
         Ok(())

@@ -195,8 +195,12 @@ pub fn gate(ctx: &Context<'_>, subject: &Subject) -> Result<(), async_graphql::E
     };
     let flag = grant.map(|_| "emergency access");
     rc.audit.note(&ds, noted.clone(), outcome, grant, flag);
-    if let (Subject::Setting { protected_children, .. }, Some(rule)) =
-        (subject, policy::lookup(object, field))
+    if let (
+        Subject::Setting {
+            protected_children, ..
+        },
+        Some(rule),
+    ) = (subject, policy::lookup(object, field))
     {
         if rule.protected {
             for child in protected_children {
@@ -206,7 +210,8 @@ pub fn gate(ctx: &Context<'_>, subject: &Subject) -> Result<(), async_graphql::E
                     subject_child_id: Some(*child),
                     protected: Some(true),
                 };
-                rc.audit.note(&child_subject, noted.clone(), outcome, grant, flag);
+                rc.audit
+                    .note(&child_subject, noted.clone(), outcome, grant, flag);
             }
         }
     }

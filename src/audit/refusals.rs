@@ -47,9 +47,7 @@ pub fn record(buffer: &AuditBuffer, response: &Response) {
         if buffer.take_refused(&path_text(&error.path)) {
             continue;
         }
-        *counts
-            .entry((path_shape(&error.path), code))
-            .or_default() += 1;
+        *counts.entry((path_shape(&error.path), code)).or_default() += 1;
     }
     for ((shape, code), count) in counts {
         buffer.push(NewEvent {

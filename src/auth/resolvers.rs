@@ -78,7 +78,11 @@ impl AuthMutation {
     async fn refresh(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         let state = ctx.data::<AppState>()?;
         let rc = request_context(ctx)?;
-        Ok(service::refresh(state, rc, operation_name(ctx), &refresh_token).await?.into())
+        Ok(
+            service::refresh(state, rc, operation_name(ctx), &refresh_token)
+                .await?
+                .into(),
+        )
     }
 
     /// Revokes the refresh token (and its rotations).

@@ -46,7 +46,11 @@ async fn record(
     events: Vec<NewEvent>,
 ) -> AppResult<()> {
     let actor = rc.actor(operation);
-    chain::append(txn, events.into_iter().map(|e| (actor.clone(), e)).collect()).await
+    chain::append(
+        txn,
+        events.into_iter().map(|e| (actor.clone(), e)).collect(),
+    )
+    .await
 }
 
 /// One statement in the backend's placeholder style (`$1` is `?1` in SQLite).
@@ -130,8 +134,12 @@ pub async fn login(
     let attempt = match attempt {
         Some(n) if n <= max => n,
         _ => {
-            rc.audit
-                .push(auth_event(Action::LoginFailed, Outcome::Denied, None, username));
+            rc.audit.push(auth_event(
+                Action::LoginFailed,
+                Outcome::Denied,
+                None,
+                username,
+            ));
             return Err(AppError::AccountLocked);
         }
     };
@@ -291,7 +299,12 @@ pub async fn refresh(
         None
     };
     let Some(user) = user else {
-        let mut event = auth_event(Action::TokenRefreshed, Outcome::Denied, Some(row.user_id), "");
+        let mut event = auth_event(
+            Action::TokenRefreshed,
+            Outcome::Denied,
+            Some(row.user_id),
+            "",
+        );
         if spent == 0 && row.expires_at > now {
             // Spent before, or by a parallel request just now: reuse.
             event.flagged = true;
@@ -358,7 +371,10 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if !password::verify(current, Some(&row.password_hash)).await? {
-        return Err(AppError::bad_input("current", "The current password is wrong."));
+        return Err(AppError::bad_input(
+            "current",
+            "The current password is wrong.",
+        ));
     }
     let hash = password::hash(new).await?;
     let txn = state.db.begin().await?;

@@ -107,6 +107,24 @@ async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Opt
 impl TestApp {
     /// Starts on an empty, migrated database.
     pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts the demo municipality with settings changed by `adjust`.
+    pub async fn demo_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut hearth::config::Config),
+    ) -> Self {
+        let app = Self::start_with(backend, adjust).await;
+        app.seed_demo().await;
+        app
+    }
+
+    /// Starts on an empty, migrated database with settings changed by `adjust`.
+    pub async fn start_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut hearth::config::Config),
+    ) -> Self {
         // The application's warnings and errors (an INTERNAL's detail is
         // logged, never sent) appear in a failing test's captured output.
         let _ = tracing_subscriber::fmt()
@@ -118,6 +136,7 @@ impl TestApp {
         let (url, database) = database_url(backend, &dir).await;
         config.database.url = url;
         config.database.max_connections = 5;
+        adjust(&mut config);
         let state = hearth::build_state(config).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -140,13 +159,18 @@ impl TestApp {
     /// Starts with the demo municipality loaded.
     pub async fn demo(backend: Backend) -> Self {
         let app = Self::start(backend).await;
+        app.seed_demo().await;
+        app
+    }
+
+    async fn seed_demo(&self) {
+        let app = self;
         let hash = hearth::auth::password::hash(DEMO_PASSWORD)
             .await
             .expect("hash");
         hearth::demo::seed(&app.state.db, &hash)
             .await
             .expect("demo");
-        app
     }
 
     /// Posts a GraphQL request; returns the whole JSON body.

@@ -13,4 +13,5 @@ mod http;
 mod insider;
 mod matrix;
 mod schema;
+mod sessions;
 mod statistics;

@@ -72,7 +72,10 @@ pub async fn denied_by_user<C: ConnectionTrait>(
         .select_only()
         .column(A::ActorId)
         .column(A::ActorUsername)
-        .expr_as(Expr::cust("CAST(SUM(COALESCE(repeat_count, 1)) AS BIGINT)"), "denied")
+        .expr_as(
+            Expr::cust("CAST(SUM(COALESCE(repeat_count, 1)) AS BIGINT)"),
+            "denied",
+        )
         .expr_as(Into::<Expr>::into(failed_login).sum(), "failed_logins")
         .expr_as(Expr::col(A::OccurredAt).min(), "first_at")
         .expr_as(Expr::col(A::OccurredAt).max(), "last_at")

@@ -160,7 +160,10 @@ impl ChildMutation {
             row.sex = Set(pin.sex().as_str().to_owned());
         }
         let mut justification = None;
-        if let Some(v) = input.protected_identity.filter(|v| *v != before.protected_identity) {
+        if let Some(v) = input
+            .protected_identity
+            .filter(|v| *v != before.protected_identity)
+        {
             let subject = Subject::Child {
                 id,
                 unit_id: before.unit_id,
@@ -185,7 +188,8 @@ impl ChildMutation {
         }
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = update_versioned(&txn, row, child::Column::Version, before.version, "child").await?;
+        let after =
+            update_versioned(&txn, row, child::Column::Version, before.version, "child").await?;
         let change = Change {
             action: Action::Update,
             entity_type: "Child",
@@ -344,7 +348,8 @@ async fn refuse_duplicate_pin<C: sea_orm::ConnectionTrait>(
         .await?
         .is_some();
     if !in_scope {
-        rc.audit.mark_refused(crate::access::gate::response_path(ctx));
+        rc.audit
+            .mark_refused(crate::access::gate::response_path(ctx));
         rc.audit.push(crate::audit::NewEvent {
             action: Action::Refused,
             entity_type: Some("Child".into()),

@@ -18,7 +18,7 @@ use crate::domain::enums::{EndReason, LegalBasis, ReasonCode, placement_type_of_
 use crate::entity::{care_setting, placement, placement_reason};
 use crate::error::AppError;
 use crate::graphql::children::mutation::writable_child;
-use crate::graphql::common::{update_versioned, Change, parse_id, record_change};
+use crate::graphql::common::{Change, parse_id, record_change, update_versioned};
 use crate::graphql::loaders::scoped_placements;
 use crate::state::AppState;
 
@@ -307,7 +307,14 @@ impl PlacementMutation {
         row.planned_end_date = Set(planned);
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = update_versioned(&txn, row, placement::Column::Version, before.version, "placement").await?;
+        let after = update_versioned(
+            &txn,
+            row,
+            placement::Column::Version,
+            before.version,
+            "placement",
+        )
+        .await?;
         let new_reasons = match &input.reasons {
             Some(reasons) => {
                 check_reasons(reasons)?;
@@ -360,7 +367,14 @@ impl PlacementMutation {
         row.end_reason = Set(Some(end_reason.as_str().to_owned()));
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = update_versioned(&txn, row, placement::Column::Version, before.version, "placement").await?;
+        let after = update_versioned(
+            &txn,
+            row,
+            placement::Column::Version,
+            before.version,
+            "placement",
+        )
+        .await?;
         let change = Change {
             action: Action::Update,
             entity_type: "Placement",

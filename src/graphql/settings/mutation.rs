@@ -12,7 +12,9 @@ use crate::audit::Action;
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus, InstitutionKind};
 use crate::entity::care_setting;
 use crate::error::AppError;
-use crate::graphql::common::{update_versioned, Change, optional_text, parse_id, record_change, required_text};
+use crate::graphql::common::{
+    Change, optional_text, parse_id, record_change, required_text, update_versioned,
+};
 use crate::graphql::loaders::{SettingRow, with_protection};
 use crate::state::AppState;
 
@@ -242,7 +244,14 @@ impl SettingMutation {
         .await?;
         row.version = Set(before.version + 1);
         row.updated_at = Set(Utc::now());
-        let after = update_versioned(&txn, row, care_setting::Column::Version, before.version, "foster home").await?;
+        let after = update_versioned(
+            &txn,
+            row,
+            care_setting::Column::Version,
+            before.version,
+            "foster home",
+        )
+        .await?;
         let change = Change {
             action: Action::Update,
             entity_type: "CareSetting",
