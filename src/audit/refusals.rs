@@ -5,7 +5,10 @@
 //! operation's response, so that no resolver can forget it. Identical
 //! refusals of one operation become one event with a count, so a flood of
 //! refusals cannot flood the log.
-use std::collections::BTreeMap;
+//!
+//! Such an event has entity type `Operation`, the code as its first field,
+//! then the paths, and `repeat_count` refusals.
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_graphql::{PathSegment, Response, Value};
 
@@ -35,10 +38,14 @@ fn path_shape(path: &[PathSegment]) -> String {
         .join(".")
 }
 
-/// Adds one DENIED event per (code, path shape) for the refusals in
-/// `response` that have no event yet.
+/// Most distinct paths named in one refusal event.
+const MAX_PATHS: usize = 20;
+
+/// Adds one DENIED event per refusal code for the refusals in `response`
+/// that have no event yet: its count, and the paths (without list indices,
+/// at most 20) where they happened.
 pub fn record(buffer: &AuditBuffer, response: &Response) {
-    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut by_code: BTreeMap<String, (i64, BTreeSet<String>)> = BTreeMap::new();
     for error in &response.errors {
         let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {
             Some(Value::String(code)) if REFUSALS.contains(&code.as_str()) => code.clone(),
@@ -47,14 +54,19 @@ pub fn record(buffer: &AuditBuffer, response: &Response) {
         if buffer.take_refused(&path_text(&error.path)) {
             continue;
         }
-        *counts.entry((path_shape(&error.path), code)).or_default() += 1;
+        let (count, paths) = by_code.entry(code).or_default();
+        *count += 1;
+        if paths.len() < MAX_PATHS {
+            paths.insert(path_shape(&error.path));
+        }
     }
-    for ((shape, code), count) in counts {
+    for (code, (count, paths)) in by_code {
+        let mut fields = vec![code];
+        fields.extend(paths);
         buffer.push(NewEvent {
             action: Action::Refused,
             entity_type: Some("Operation".into()),
-            entity_id: Some(shape),
-            fields: vec![code],
+            fields,
             outcome: Outcome::Denied,
             repeat_count: Some(count),
             ..NewEvent::default()

@@ -12,6 +12,7 @@ mod foundation;
 mod http;
 mod insider;
 mod matrix;
+mod pipeline;
 mod schema;
 mod sessions;
 mod statistics;
