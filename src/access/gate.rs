@@ -195,24 +195,23 @@ pub fn gate(ctx: &Context<'_>, subject: &Subject) -> Result<(), async_graphql::E
     };
     let flag = grant.map(|_| "emergency access");
     rc.audit.note(&ds, noted.clone(), outcome, grant, flag);
+    let protected_field = policy::lookup(object, field).is_some_and(|r| r.protected);
     if let (
         Subject::Setting {
             protected_children, ..
         },
-        Some(rule),
-    ) = (subject, policy::lookup(object, field))
+        true,
+    ) = (subject, protected_field)
     {
-        if rule.protected {
-            for child in protected_children {
-                let child_subject = DataSubject {
-                    entity_type: "Child",
-                    entity_id: child.to_string(),
-                    subject_child_id: Some(*child),
-                    protected: Some(true),
-                };
-                rc.audit
-                    .note(&child_subject, noted.clone(), outcome, grant, flag);
-            }
+        for child in protected_children {
+            let child_subject = DataSubject {
+                entity_type: "Child",
+                entity_id: child.to_string(),
+                subject_child_id: Some(*child),
+                protected: Some(true),
+            };
+            rc.audit
+                .note(&child_subject, noted.clone(), outcome, grant, flag);
         }
     }
     if outcome == Outcome::Denied {

@@ -82,6 +82,53 @@ async fn protected_identity_changes_need_the_permission_and_a_justification() {
         // maria may change it, with a justification.
         grant_unit_managers_protected_identity(&app).await;
         let maria = app.login("maria.manager").await;
+        // maria reads the addresses of her unit's foster homes: a home where
+        // a protected child lives counts as a read of that child.
+        let placed = app
+            .gql(Some(&maria), "{children(first:500){edges{node{id protectedIdentity currentPlacement{setting{... on FosterHome{id}}}}}}}", json!({}))
+            .await;
+        let protected_in_homes: Vec<String> = data(&placed)["children"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| &e["node"])
+            .filter(|n| {
+                n["protectedIdentity"] == true && n["currentPlacement"]["setting"]["id"].is_string()
+            })
+            .filter_map(|n| n["id"].as_str().map(str::to_owned))
+            .collect();
+        assert!(
+            !protected_in_homes.is_empty(),
+            "the demo places protected children in foster homes"
+        );
+        data(
+            &app.gql(
+                Some(&maria),
+                "{fosterHomes(first:500){edges{node{id address}}}}",
+                json!({}),
+            )
+            .await,
+        );
+        let alice0 = app.login("alice.auditor").await;
+        for protected in &protected_in_homes {
+            let report = app
+                .gql(
+                    Some(&alice0),
+                    "query($f:AuditEventFilter){protectedIdentityReads(first:500,filter:$f){edges{node{fields actor{username}}}}}",
+                    json!({"f": {"subjectChildId": protected, "actorUsername": "maria.manager"}}),
+                )
+                .await;
+            let edges = data(&report)["protectedIdentityReads"]["edges"]
+                .as_array()
+                .expect("edges")
+                .clone();
+            assert!(
+                edges.iter().any(|e| e["node"]["fields"]
+                    .as_array()
+                    .is_some_and(|f| f.contains(&json!("FosterHome.address")))),
+                "{protected}: {report}"
+            );
+        }
         let short = app
             .gql(
                 Some(&maria),
