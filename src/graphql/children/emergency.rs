@@ -13,8 +13,8 @@ use crate::error::AppError;
 use crate::graphql::common::{operation_name, parse_id};
 use crate::state::AppState;
 
-/// Shortest accepted justification.
-pub const MIN_JUSTIFICATION: usize = 20;
+/// Shortest accepted justification (the same for every justified action).
+pub use crate::access::gate::MIN_JUSTIFICATION;
 
 /// A granted emergency access.
 #[derive(SimpleObject)]
