@@ -12,6 +12,7 @@ mod m20261122_000001_schema;
 mod m20261122_000002_rules;
 mod m20261122_000003_seed;
 mod m20261122_000004_access_version;
+mod m20261207_000006_grant_requests;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_rules::Migration),
             Box::new(m20261122_000003_seed::Migration),
             Box::new(m20261122_000004_access_version::Migration),
+            Box::new(m20261207_000006_grant_requests::Migration),
         ]
     }
 }

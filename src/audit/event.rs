@@ -48,6 +48,13 @@ pub enum Action {
     AuditQuery,
     /// A password was changed.
     PasswordChanged,
+    /// A role assignment or role change that gives case data waits for a
+    /// second person's approval (flagged).
+    GrantRequested,
+    /// A pending case-data grant was approved and applied (flagged).
+    GrantApproved,
+    /// A pending case-data grant was rejected (flagged).
+    GrantRejected,
 }
 
 impl Action {
@@ -65,6 +72,9 @@ impl Action {
             Self::EmergencyAccessGranted => "EMERGENCY_ACCESS_GRANTED",
             Self::AuditQuery => "AUDIT_QUERY",
             Self::PasswordChanged => "PASSWORD_CHANGED",
+            Self::GrantRequested => "GRANT_REQUESTED",
+            Self::GrantApproved => "GRANT_APPROVED",
+            Self::GrantRejected => "GRANT_REJECTED",
         }
     }
 }
