@@ -232,3 +232,20 @@ pub fn write_rule(input: &str, field: &str) -> Option<&'static WriteRule> {
         .iter()
         .find(|r| r.input == input && r.field == field)
 }
+
+/// Whether `permission` reaches case data: reading or writing children,
+/// placements or care settings, protected identity, or emergency access
+/// (which widens the reach of the others to any child). A role assignment or
+/// role change that gives anyone such a permission takes effect only after
+/// a second person approves it (access.md, "Writes"); this is the one place
+/// that says which permissions those are.
+pub fn is_case_data(permission: Permission) -> bool {
+    match permission {
+        ChildRead | ChildIdentityRead | ChildPinRead | ChildAddressRead | PlacementRead
+        | PlacementDetailsRead | PlacementCostRead | SettingRead | SettingContactRead
+        | ChildWrite | PlacementWrite | SettingWrite | ProtectedIdentity | EmergencyAccess => true,
+        StatisticsRead | BudgetWrite | AuditRead | AdminRead | AdminManage | CaseloadManage => {
+            false
+        }
+    }
+}

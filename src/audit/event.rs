@@ -51,6 +51,13 @@ pub enum Action {
     /// A request was refused (FORBIDDEN, NOT_FOUND or an identifier
     /// CONFLICT) somewhere the field gate does not record it itself.
     Refused,
+    /// A role assignment or role change that gives case data waits for a
+    /// second person's approval (flagged).
+    GrantRequested,
+    /// A pending case-data grant was approved and applied (flagged).
+    GrantApproved,
+    /// A pending case-data grant was rejected (flagged).
+    GrantRejected,
 }
 
 impl Action {
@@ -69,6 +76,9 @@ impl Action {
             Self::AuditQuery => "AUDIT_QUERY",
             Self::PasswordChanged => "PASSWORD_CHANGED",
             Self::Refused => "REFUSED",
+            Self::GrantRequested => "GRANT_REQUESTED",
+            Self::GrantApproved => "GRANT_APPROVED",
+            Self::GrantRejected => "GRANT_REJECTED",
         }
     }
 }

@@ -86,25 +86,9 @@ pub struct Change {
     pub justification: Option<String>,
 }
 
-/// Appends a change event in the mutation's own transaction, so the change
-/// and its trace commit together or not at all.
-pub async fn record_change<C: ConnectionTrait>(
-    conn: &C,
-    ctx: &Context<'_>,
-    rc: &RequestContext,
-    change: Change,
-) -> AppResult<()> {
-    record_change_flagged(conn, ctx, rc, change, None).await
-}
-
-/// As `record_change`, flagged for review with `flag_reason` when given.
-pub async fn record_change_flagged<C: ConnectionTrait>(
-    conn: &C,
-    ctx: &Context<'_>,
-    rc: &RequestContext,
-    change: Change,
-    flag_reason: Option<&str>,
-) -> AppResult<()> {
+/// The audit event of a change: the names of the fields that changed, and
+/// their values before and after.
+fn change_event(change: Change) -> NewEvent {
     let empty = Map::new();
     let before = change
         .before
@@ -125,7 +109,7 @@ pub async fn record_change_flagged<C: ConnectionTrait>(
         diff_after.insert(f.clone(), after.get(f).cloned().unwrap_or(Value::Null));
     }
     let changes = serde_json::json!({ "before": diff_before, "after": diff_after });
-    let event = NewEvent {
+    NewEvent {
         action: change.action,
         entity_type: Some(change.entity_type.to_owned()),
         entity_id: Some(change.entity_id),
@@ -133,9 +117,49 @@ pub async fn record_change_flagged<C: ConnectionTrait>(
         fields,
         changes: Some(changes),
         justification: change.justification,
-        flagged: flag_reason.is_some(),
-        flag_reason: flag_reason.map(str::to_owned),
         ..NewEvent::default()
+    }
+}
+
+/// Appends a change event in the mutation's own transaction, so the change
+/// and its trace commit together or not at all.
+pub async fn record_change<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    change: Change,
+) -> AppResult<()> {
+    let event = change_event(change);
+    chain::append(conn, vec![(rc.actor(operation_name(ctx)), event)]).await
+}
+
+/// `record_change`, flagged for review with `flag_reason` when there is one.
+pub async fn record_change_flagged<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    change: Change,
+    flag_reason: Option<&str>,
+) -> AppResult<()> {
+    match flag_reason {
+        Some(reason) => record_flagged_change(conn, ctx, rc, change, reason.to_owned()).await,
+        None => record_change(conn, ctx, rc, change).await,
+    }
+}
+
+/// Like `record_change`, with the event flagged for review and `reason`
+/// saying why (e.g. a case-data grant requested or decided).
+pub async fn record_flagged_change<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    change: Change,
+    reason: String,
+) -> AppResult<()> {
+    let event = NewEvent {
+        flagged: true,
+        flag_reason: Some(reason),
+        ..change_event(change)
     };
     chain::append(conn, vec![(rc.actor(operation_name(ctx)), event)]).await
 }

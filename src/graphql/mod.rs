@@ -23,6 +23,7 @@ pub struct QueryRoot(
     placements::PlacementQuery,
     settings::SettingQuery,
     admin::AdminQuery,
+    admin::grants::GrantQuery,
     audit::AuditQuery,
     statistics::StatisticsQuery,
 );
@@ -37,6 +38,7 @@ pub struct MutationRoot(
     children::emergency::EmergencyMutation,
     admin::mutation::AdminMutation,
     admin::roles::RoleMutation,
+    admin::grants::GrantMutation,
     statistics::StatisticsMutation,
 );
 

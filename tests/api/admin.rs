@@ -66,6 +66,11 @@ async fn protected_identity_permission_takes_effect_at_the_next_request() {
             )
             .await;
         assert!(assigned["errors"].is_null(), "{assigned}");
+        // PROTECTED_IDENTITY is case data: it waits for a second person.
+        let pending = app.gql(Some(&anna), PROTECTED_Q, json!({})).await;
+        assert!(protected_addresses(&pending).iter().all(Value::is_null));
+        let astrid = crate::foureyes::second_admin(&app).await;
+        crate::foureyes::approve_only(&app, &astrid).await;
         let after = app.gql(Some(&anna), PROTECTED_Q, json!({})).await;
         let addresses = protected_addresses(&after);
         assert!(
@@ -166,6 +171,13 @@ async fn new_users_must_replace_their_temporary_password() {
             .as_str()
             .expect("token")
             .to_owned();
+        // FINANCE reads placements (case data): it waits for a second person.
+        let waiting = app
+            .gql(Some(&token), "{placements{totalCount}}", json!({}))
+            .await;
+        assert_eq!(codes(&waiting), vec!["FORBIDDEN"]);
+        let astrid = crate::foureyes::second_admin(&app).await;
+        crate::foureyes::approve_only(&app, &astrid).await;
         let open = app
             .gql(Some(&token), "{placements{totalCount}}", json!({}))
             .await;

@@ -9,6 +9,7 @@ mod audit;
 mod auditor;
 mod auth;
 mod foundation;
+mod foureyes;
 mod http;
 mod insider;
 mod matrix;

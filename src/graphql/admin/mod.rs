@@ -1,4 +1,7 @@
-//! Administration: users, roles, units.
+//! Administration: users, roles, units, and the four-eyes approval of
+//! case-data grants (`foureyes`, `grants`).
+pub mod foureyes;
+pub mod grants;
 pub mod mutation;
 pub mod roles;
 pub mod types;

@@ -1,7 +1,9 @@
-//! Administration mutations: users, roles, units, caseload endings. Every
-//! change is audited in its own transaction. Nobody changes their own roles
-//! or the permissions of a role they hold, so an administrator cannot grant
-//! themselves case access.
+//! Administration mutations: users and their roles. Every change is audited
+//! in its own transaction. Nobody changes their own roles or the permissions
+//! of a role they hold, so an administrator cannot grant themselves case
+//! access; and a role that gives someone else case data is assigned only
+//! when a second person approves it (`foureyes`): until then the user has
+//! their other roles, and the request is listed by `pendingGrants`.
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::Utc;
 use sea_orm::{
@@ -10,11 +12,12 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::foureyes::{self, RequestedRole, Target};
 use super::types::User;
 use crate::access::{Permission, require};
 use crate::audit::Action;
 use crate::auth::password;
-use crate::entity::{refresh_token, role, user, user_role};
+use crate::entity::{refresh_token, user, user_role};
 use crate::error::AppError;
 use crate::graphql::common::{Change, parse_id, record_change, required_text};
 use crate::state::AppState;
@@ -68,38 +71,51 @@ async fn user_snapshot<C: sea_orm::ConnectionTrait>(
     )
 }
 
+/// Replaces a user's roles, except that a role giving case data which the
+/// user does not hold yet is held back; the held-back roles are returned,
+/// for a grant request. Removals and other roles apply at once.
 async fn set_roles<C: sea_orm::ConnectionTrait>(
     c: &C,
     user_id: Uuid,
     role_ids: &[ID],
-) -> Result<(), AppError> {
+) -> Result<Vec<RequestedRole>, AppError> {
     let ids = role_ids
         .iter()
         .map(|r| parse_id(r, "roleIds"))
         .collect::<Result<Vec<_>, _>>()?;
-    let found = role::Entity::find()
-        .filter(role::Column::Id.is_in(ids.clone()))
-        .all(c)
-        .await?;
+    let found = foureyes::roles_with_grants(c, &ids).await?;
     if found.len() != ids.len() {
         return Err(AppError::bad_input(
             "roleIds",
             "One of the roles does not exist.",
         ));
     }
+    let held: Vec<Uuid> = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|r| r.role_id)
+        .collect();
     user_role::Entity::delete_many()
         .filter(user_role::Column::UserId.eq(user_id))
+        .filter(user_role::Column::RoleId.is_not_in(ids.clone()))
         .exec(c)
         .await?;
-    for id in ids {
+    let mut pending = Vec::new();
+    for r in found.into_iter().filter(|r| !held.contains(&r.id)) {
+        if r.gives_case_data() {
+            pending.push(r);
+            continue;
+        }
         user_role::ActiveModel {
             user_id: Set(user_id),
-            role_id: Set(id),
+            role_id: Set(r.id),
         }
         .insert(c)
         .await?;
     }
-    Ok(())
+    Ok(pending)
 }
 
 /// Applies `edit` to a user in one transaction with its audit event. A
@@ -156,7 +172,8 @@ pub struct AdminMutation;
 
 #[Object]
 impl AdminMutation {
-    /// Creates a user with a temporary password they must change.
+    /// Creates a user with a temporary password they must change. Roles that
+    /// give case data are not assigned yet but requested (`pendingGrants`).
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let (rc, _, _) = require(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
@@ -196,7 +213,7 @@ impl AdminMutation {
         .insert(&txn)
         .await
         .map_err(AppError::from)?;
-        set_roles(&txn, row.id, &input.role_ids).await?;
+        let pending = set_roles(&txn, row.id, &input.role_ids).await?;
         let after = user_snapshot(&txn, &row).await?;
         record_change(
             &txn,
@@ -213,6 +230,9 @@ impl AdminMutation {
             },
         )
         .await?;
+        if !pending.is_empty() {
+            foureyes::request(&txn, ctx, rc, Target::User(row.id), pending).await?;
+        }
         txn.commit().await.map_err(AppError::from)?;
         Ok(User(row))
     }
@@ -263,7 +283,9 @@ impl AdminMutation {
         .await
     }
 
-    /// Replaces a user's roles. Nobody can change their own.
+    /// Replaces a user's roles. Nobody can change their own. Removals and
+    /// roles without case data apply at once; a new role that gives case
+    /// data is requested instead (`pendingGrants`, `approveGrant`).
     async fn assign_roles(
         &self,
         ctx: &Context<'_>,
@@ -283,7 +305,7 @@ impl AdminMutation {
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound)?;
         let before = user_snapshot(&txn, &target).await?;
-        set_roles(&txn, user_id, &role_ids).await?;
+        let pending = set_roles(&txn, user_id, &role_ids).await?;
         let after = user_snapshot(&txn, &target).await?;
         record_change(
             &txn,
@@ -300,6 +322,9 @@ impl AdminMutation {
             },
         )
         .await?;
+        if !pending.is_empty() {
+            foureyes::request(&txn, ctx, rc, Target::User(user_id), pending).await?;
+        }
         txn.commit().await.map_err(AppError::from)?;
         Ok(User(target))
     }

@@ -3,11 +3,13 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::foureyes::{self, GrantPair, RequestedRole, Target};
 use super::types::{Role, Unit};
 use crate::access::gate::may_write;
 use crate::access::{Permission, Scope, Subject, require};
@@ -68,6 +70,55 @@ async fn set_grants<C: sea_orm::ConnectionTrait>(
     Ok(())
 }
 
+impl GrantInput {
+    fn copy(&self) -> Self {
+        Self {
+            permission: self.permission,
+            scope: self.scope,
+        }
+    }
+}
+
+/// Splits a role's new grants into those applied now and the case-data
+/// grants that wait for approval: when users hold the role, a case-data
+/// permission it lacked, or had at a narrower scope, is held back (the role
+/// keeps its old grant of that permission meanwhile). Removals and
+/// narrowings apply at once. A role nobody holds changes at once; assigning
+/// it is what needs approval.
+fn hold_back_case_data(
+    old: &[GrantInput],
+    new: &[GrantInput],
+    held: bool,
+) -> Result<(Vec<GrantInput>, Vec<GrantPair>), AppError> {
+    let mut seen = std::collections::HashSet::new();
+    if !new.iter().all(|g| seen.insert(g.permission)) {
+        return Err(AppError::bad_input(
+            "permissions",
+            "Each permission may appear once.",
+        ));
+    }
+    if !held {
+        return Ok((new.iter().map(GrantInput::copy).collect(), Vec::new()));
+    }
+    let pair = |g: &GrantInput| (g.permission, g.scope);
+    let old_pairs: Vec<GrantPair> = old.iter().map(pair).collect();
+    let new_pairs: Vec<GrantPair> = new.iter().map(pair).collect();
+    let pending = foureyes::widening(&old_pairs, &new_pairs);
+    let applied = new
+        .iter()
+        .filter_map(|g| {
+            if pending.iter().any(|(p, _)| *p == g.permission) {
+                old.iter()
+                    .find(|o| o.permission == g.permission)
+                    .map(GrantInput::copy)
+            } else {
+                Some(g.copy())
+            }
+        })
+        .collect();
+    Ok((applied, pending))
+}
+
 fn role_snapshot(name: &str, description: &str, grants: &[GrantInput]) -> serde_json::Value {
     let mut g: Vec<String> = grants
         .iter()
@@ -93,7 +144,8 @@ pub struct RoleMutation;
 
 #[Object]
 impl RoleMutation {
-    /// Creates a role from permissions and scopes.
+    /// Creates a role from permissions and scopes. Nobody holds it yet, so it
+    /// needs no approval; assigning it does, if it gives case data.
     async fn create_role(&self, ctx: &Context<'_>, input: CreateRoleInput) -> Result<Role> {
         let (rc, _, _) = require(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
@@ -141,12 +193,17 @@ impl RoleMutation {
     }
 
     /// Changes a role. Built-in roles and roles the caller holds are refused.
+    /// If users hold the role, a case-data permission it gains (or gains at a
+    /// wider scope) is requested instead (`pendingGrants`); the rest applies.
     async fn update_role(&self, ctx: &Context<'_>, id: ID, input: UpdateRoleInput) -> Result<Role> {
         let (rc, p, _) = require(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
+        // Locked, so that nobody is given the role between the check whether
+        // anyone holds it and the change (see `foureyes::roles_with_grants`).
         let before = role::Entity::find_by_id(id)
+            .lock_exclusive()
             .one(&txn)
             .await
             .map_err(AppError::from)?
@@ -185,20 +242,34 @@ impl RoleMutation {
         let mut row: role::ActiveModel = before.clone().into();
         row.description = Set(description.clone());
         row.update(&txn).await.map_err(AppError::from)?;
-        if let Some(grants) = &input.permissions {
-            set_grants(&txn, id, grants).await?;
-        }
-        let new = input.permissions.as_deref().unwrap_or(&old);
+        let (new, pending) = match &input.permissions {
+            Some(grants) => {
+                let held = user_role::Entity::find()
+                    .filter(user_role::Column::RoleId.eq(id))
+                    .one(&txn)
+                    .await
+                    .map_err(AppError::from)?
+                    .is_some();
+                let (applied, pending) = hold_back_case_data(&old, grants, held)?;
+                set_grants(&txn, id, &applied).await?;
+                (applied, pending)
+            }
+            None => (old.iter().map(GrantInput::copy).collect(), Vec::new()),
+        };
         let change = Change {
             action: Action::Update,
             entity_type: "Role",
             entity_id: id.to_string(),
             subject_child_id: None,
             before: Some(role_snapshot(&before.name, &before.description, &old)),
-            after: role_snapshot(&before.name, &description, new),
+            after: role_snapshot(&before.name, &description, &new),
             justification: None,
         };
         record_change(&txn, ctx, rc, change).await?;
+        if !pending.is_empty() {
+            let requested = RequestedRole::new(id, before.name.clone(), &pending);
+            foureyes::request(&txn, ctx, rc, Target::Role(id), vec![requested]).await?;
+        }
         txn.commit().await.map_err(AppError::from)?;
         Ok(role_by_id(state, id).await?)
     }
