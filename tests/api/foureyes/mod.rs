@@ -157,6 +157,12 @@ async fn an_administrator_alone_cannot_give_a_new_user_case_data() {
             .to_owned();
         let changed = app.gql(Some(&eve), "mutation{changePassword(current:\"temporary-pass-1\", new:\"a-new-long-password\")}", json!({})).await;
         assert_eq!(data(&changed)["changePassword"], true);
+        // The change ended that session: eve logs in with her own password.
+        let login = app.gql(None, "mutation{login(username:\"eve.snoop\", password:\"a-new-long-password\"){accessToken}}", json!({})).await;
+        let eve = data(&login)["login"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned();
 
         let blocked = app.gql(Some(&eve), PINS, json!({})).await;
         assert_eq!(codes(&blocked), vec!["FORBIDDEN"], "{blocked}");
