@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, Statement, TransactionTrait, Value,
+    DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -280,6 +280,13 @@ pub async fn refresh(
         ));
         return Err(AppError::Unauthenticated);
     };
+    // Every refresh and revocation of one session takes the session's row
+    // first, so they queue in one order (session, tokens, audit head) and
+    // cannot deadlock one another on PostgreSQL.
+    let session_row = session::Entity::find_by_id(row.family_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     let spent = txn
         .execute_raw(statement(
             state.db.get_database_backend(),
@@ -315,9 +322,7 @@ pub async fn refresh(
         txn.commit().await?;
         return Err(AppError::Unauthenticated);
     };
-    let session_end = session::Entity::find_by_id(row.family_id)
-        .one(&txn)
-        .await?
+    let session_end = session_row
         .map(|s| s.expires_at)
         .ok_or(AppError::Unauthenticated)?;
     let event = auth_event(
@@ -348,6 +353,10 @@ pub async fn logout(
         .one(&txn)
         .await?
     {
+        session::Entity::find_by_id(row.family_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
         revoke_session(&txn, row.family_id).await?;
         let event = auth_event(Action::LoggedOut, Outcome::Allowed, Some(row.user_id), "");
         record(&txn, rc, operation, vec![event]).await?;
