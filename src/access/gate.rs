@@ -71,7 +71,8 @@ impl Subject {
         }
     }
 
-    fn protected(&self) -> bool {
+    /// Whether the record involves a child with protected identity.
+    pub fn protected(&self) -> bool {
         match self {
             Self::Child { protected, .. } => *protected,
             Self::Setting {
@@ -108,16 +109,17 @@ impl Subject {
     }
 }
 
-/// Whether `scope` reaches `subject` for this principal.
-fn covers(p: &Principal, scope: Scope, subject: &Subject) -> bool {
+/// Whether `scope` reaches `subject` for this principal. `present` asks
+/// for the present only (a setting's contact details at OWN).
+fn covers(p: &Principal, scope: Scope, subject: &Subject, present: bool) -> bool {
     let own = match subject {
-        Subject::Child { id, .. } => p.own_children.contains(id),
+        Subject::Child { id, .. } => p.reach.reaches_child(*id),
         Subject::Placement {
             child_id,
             setting_id,
             ..
-        } => p.own_children.contains(child_id) || p.supported_settings.contains(setting_id),
-        Subject::Setting { id, .. } => p.own_settings.contains(id),
+        } => p.reach.reaches_placement(*child_id, *setting_id),
+        Subject::Setting { id, .. } => p.reach.reaches_setting(*id, present),
     };
     let unit = match subject {
         Subject::Child { unit_id, .. }
@@ -125,7 +127,7 @@ fn covers(p: &Principal, scope: Scope, subject: &Subject) -> bool {
             child_unit_id: unit_id,
             ..
         } => p.unit_id == Some(*unit_id),
-        Subject::Setting { id, .. } => p.unit_settings.contains(id),
+        Subject::Setting { id, .. } => p.reach.unit_reaches_setting(*id),
     };
     match scope {
         Scope::All => true,
@@ -143,16 +145,11 @@ pub fn decide(p: &Principal, object: &str, field: &str, subject: &Subject) -> De
     let Some(scope) = p.scope(rule.permission) else {
         return Decision::Deny;
     };
-    let grant = subject
-        .child_id()
-        .and_then(|c| p.grants.get(&c).copied())
-        .or_else(|| match subject {
-            Subject::Setting { id, .. } if p.granted_settings.contains(id) => {
-                p.grants.values().next().copied()
-            }
-            _ => None,
-        });
-    let mut decision = if covers(p, scope, subject) {
+    let grant = match subject {
+        Subject::Setting { id, .. } => p.reach.grant_for_setting(*id),
+        _ => subject.child_id().and_then(|c| p.reach.grant_for_child(c)),
+    };
+    let mut decision = if covers(p, scope, subject, rule.present) {
         Decision::Allow
     } else if let Some(grant) = grant {
         Decision::AllowEmergency(grant)
@@ -161,7 +158,7 @@ pub fn decide(p: &Principal, object: &str, field: &str, subject: &Subject) -> De
     };
     if rule.protected && subject.protected() {
         match p.scope(Permission::ProtectedIdentity) {
-            Some(s) if covers(p, s, subject) => {}
+            Some(s) if covers(p, s, subject, rule.present) => {}
             Some(_) if matches!(decision, Decision::AllowEmergency(_)) => {}
             _ => decision = Decision::Deny,
         }
@@ -246,6 +243,18 @@ pub fn require<'a>(
     }
 }
 
+/// `require` for a mutation whose fields the write policy decides without a
+/// record to cover (a new record, or administration): every argument sent
+/// must have a row whose permission the caller holds (`gate_write`).
+pub fn require_write<'a>(
+    ctx: &'a Context<'_>,
+    permission: Permission,
+) -> AppResult<(&'a RequestContext, std::sync::Arc<Principal>, Scope)> {
+    let (rc, p, scope) = require(ctx, permission)?;
+    gate_write(ctx, rc, &p, None, None)?;
+    Ok((rc, p, scope))
+}
+
 /// Notes that a record asked for by id was not found in scope (it may not
 /// exist, or be outside scope: the client cannot tell, the auditor can).
 pub fn note_not_found(ctx: &Context<'_>, rc: &RequestContext, entity_type: &str, id: &str) {
@@ -271,8 +280,8 @@ pub fn may_write(p: &Principal, scope: Scope, subject: &Subject) -> bool {
         (Subject::Setting { unit_id, .. }, Scope::Unit) => {
             unit_id.is_some() && *unit_id == p.unit_id
         }
-        (Subject::Setting { id, .. }, Scope::Own) => p.supported_settings.contains(id),
-        _ => covers(p, scope, subject),
+        (Subject::Setting { id, .. }, Scope::Own) => p.reach.supports(*id),
+        _ => covers(p, scope, subject, false),
     }
 }
 
@@ -291,44 +300,99 @@ pub fn write_unit(p: &Principal, scope: Scope, requested: Option<Uuid>) -> AppRe
 /// Shortest justification a justified change accepts.
 pub const MIN_JUSTIFICATION: usize = 20;
 
-/// Decides a change of `input.field` of `subject` by the write policy: the
-/// rule's permission must cover the record, and a justified change needs a
-/// justification. A refusal is recorded with its field. Returns the cleaned
-/// justification of a justified change.
-pub fn gate_change(
+/// The arguments a mutation request sends, flattened: each argument, and
+/// each field of its `input` object, with its value; absent and null ones
+/// are left out (they change nothing).
+fn sent_fields(ctx: &Context<'_>) -> AppResult<Vec<(String, serde_json::Value)>> {
+    let args = ctx
+        .field()
+        .arguments()
+        .map_err(|e| AppError::bad_input("input", e.message))?;
+    let mut fields = Vec::new();
+    for (name, value) in args {
+        match value {
+            async_graphql::Value::Object(map) if name.as_str() == "input" => {
+                for (key, v) in map {
+                    if v != async_graphql::Value::Null {
+                        fields.push((key.to_string(), v.into_json().unwrap_or_default()));
+                    }
+                }
+            }
+            async_graphql::Value::Null => {}
+            v => fields.push((name.to_string(), v.into_json().unwrap_or_default())),
+        }
+    }
+    Ok(fields)
+}
+
+/// Decides a mutation by the write policy, as `gate` decides a read: every
+/// argument and input field the request sends must have a row whose
+/// permission covers `subject` (the record changed; `None` for a new
+/// record, whose target unit `write_unit` decides), a protected row also
+/// needs PROTECTED_IDENTITY when the record involves a child with protected
+/// identity, and a justified row needs a justification. A field equal to
+/// its value in `before` (the record's audit snapshot) is not a change. A
+/// refusal is recorded with the fields refused. Returns the cleaned
+/// justification when a justified field changes.
+pub fn gate_write(
     ctx: &Context<'_>,
     rc: &RequestContext,
     p: &Principal,
-    input: &str,
-    field: &str,
-    subject: &Subject,
-    justification: Option<&str>,
+    subject: Option<&Subject>,
+    before: Option<&serde_json::Value>,
 ) -> AppResult<Option<String>> {
-    let Some(rule) = policy::write_rule(input, field) else {
-        return Ok(None);
+    let mutation = ctx.field().name();
+    let sent = sent_fields(ctx)?;
+    let reaches = |permission: Permission| {
+        p.scope(permission)
+            .is_some_and(|scope| subject.is_none_or(|s| may_write(p, scope, s)))
     };
-    let allowed = p
-        .scope(rule.permission)
-        .is_some_and(|scope| may_write(p, scope, subject));
-    if !allowed {
-        let ds = subject.data_subject();
+    let protected = subject.is_some_and(Subject::protected);
+    let mut refused = Vec::new();
+    let mut justified = false;
+    let mut justification = None;
+    for (field, value) in &sent {
+        if field == "justification" {
+            justification = value.as_str().map(str::to_owned);
+        }
+        if before.is_some_and(|b| b.get(field) == Some(value)) {
+            continue;
+        }
+        let allowed = policy::write_rule(mutation, field).is_some_and(|rule| {
+            justified |= rule.justified;
+            reaches(rule.permission)
+                && (!rule.protected || !protected || reaches(Permission::ProtectedIdentity))
+        });
+        if !allowed {
+            refused.push(format!("{mutation}.{field}"));
+        }
+    }
+    if !refused.is_empty() {
+        let ds = subject.map(Subject::data_subject);
         rc.audit.mark_refused(response_path(ctx));
         rc.audit.push(NewEvent {
             action: Action::Update,
-            entity_type: Some(ds.entity_type.to_owned()),
-            entity_id: Some(ds.entity_id),
-            subject_child_id: ds.subject_child_id,
-            fields: vec![format!("{input}.{field}")],
+            entity_type: Some(
+                ds.as_ref()
+                    .map_or("Operation", |d| d.entity_type)
+                    .to_owned(),
+            ),
+            entity_id: Some(
+                ds.as_ref()
+                    .map_or_else(|| mutation.to_owned(), |d| d.entity_id.clone()),
+            ),
+            subject_child_id: ds.as_ref().and_then(|d| d.subject_child_id),
+            fields: refused,
             outcome: Outcome::Denied,
-            subject_protected: ds.protected,
+            subject_protected: ds.and_then(|d| d.protected),
             ..NewEvent::default()
         });
         return Err(AppError::Forbidden);
     }
-    if !rule.justified {
+    if !justified {
         return Ok(None);
     }
-    let text = justification.map(str::trim).unwrap_or_default();
+    let text = justification.as_deref().map(str::trim).unwrap_or_default();
     if text.chars().count() < MIN_JUSTIFICATION {
         return Err(AppError::bad_input(
             "justification",

@@ -1,9 +1,10 @@
 //! Need-to-know access: the one policy table (`policy`), the caller
-//! (`principal`), row scoping in SQL (`scope`) and the gate every sensitive
+//! (`principal`), the named reach rules of the scopes (`reach`), row scoping in SQL (`scope`) and the gate every sensitive
 //! field passes through (`gate`), which also notes the read for the audit log.
 pub mod gate;
 pub mod policy;
 pub mod principal;
+pub mod reach;
 pub mod scope;
 
 pub use gate::{Subject, gate, require};

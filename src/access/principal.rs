@@ -1,13 +1,11 @@
-//! The caller of a request: user, permissions with scopes, and the sets of
-//! records that their OWN and UNIT scopes reach. Loaded from the database on
+//! The caller of a request: user, permissions with scopes, and their reach
+//! (`access::reach`). Loaded from the database on
 //! every request, so that a change of role, a deactivation or an ended
 //! caseload assignment takes effect at the next request, not at token expiry.
-use sea_orm::sea_query::ExprTrait;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::RwLock;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     Statement,
@@ -15,12 +13,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::policy::{Permission, Scope};
+use super::reach::{Needs, Reach};
 use crate::auth::token::Verified;
-use crate::domain::today;
-use crate::entity::{
-    care_setting, caseload, child, emergency_grant, placement, role, role_permission, user,
-    user_role,
-};
+use crate::entity::{role, role_permission, user, user_role};
 use crate::error::{AppError, AppResult};
 
 /// Who is asking, and what they may reach.
@@ -42,18 +37,9 @@ pub struct Principal {
     pub must_change_password: bool,
     /// Granted permissions with the widest scope any role gives.
     pub permissions: HashMap<Permission, Scope>,
-    /// Children in the active caseload or currently placed in a supported home.
-    pub own_children: HashSet<Uuid>,
-    /// Foster homes the user supports as secretary.
-    pub supported_settings: HashSet<Uuid>,
-    /// Supported homes and settings where a caseload child is or was placed.
-    pub own_settings: HashSet<Uuid>,
-    /// Settings of the unit and settings where a child of the unit is or was placed.
-    pub unit_settings: HashSet<Uuid>,
-    /// Active emergency grants: child id to grant id.
-    pub grants: HashMap<Uuid, Uuid>,
-    /// Settings where a child under an emergency grant is or was placed.
-    pub granted_settings: HashSet<Uuid>,
+    /// What the OWN and UNIT scopes and emergency grants reach (the named
+    /// rules of `access::reach`).
+    pub reach: Reach,
 }
 
 /// What a principal's permissions depend on, cached per user and tagged with
@@ -205,105 +191,13 @@ impl Principal {
     }
 
     async fn load_reach(&mut self, db: &DatabaseConnection) -> AppResult<()> {
-        let today = today();
         let uses = |s: Scope| self.permissions.values().any(|v| *v == s);
-        if uses(Scope::Own) {
-            let caseload: Vec<Uuid> = caseload::Entity::find()
-                .select_only()
-                .column(caseload::Column::ChildId)
-                .filter(caseload::Column::UserId.eq(self.user_id))
-                .filter(super::scope::active_assignment(today))
-                .into_tuple()
-                .all(db)
-                .await?;
-            let supported: Vec<Uuid> = care_setting::Entity::find()
-                .select_only()
-                .column(care_setting::Column::Id)
-                .filter(care_setting::Column::SecretaryId.eq(self.user_id))
-                .into_tuple()
-                .all(db)
-                .await?;
-            // Children placed now in a supported home, and settings where a
-            // caseload child is or was placed, in one query over placements.
-            let rows: Vec<(Uuid, Uuid, chrono::NaiveDate, Option<chrono::NaiveDate>)> =
-                placement::Entity::find()
-                    .select_only()
-                    .column(placement::Column::ChildId)
-                    .column(placement::Column::SettingId)
-                    .column(placement::Column::StartDate)
-                    .column(placement::Column::EndDate)
-                    .filter(
-                        placement::Column::ChildId
-                            .is_in(caseload.clone())
-                            .or(placement::Column::SettingId.is_in(supported.clone())),
-                    )
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-            self.supported_settings = supported.into_iter().collect();
-            self.own_children = caseload.iter().copied().collect();
-            self.own_settings = self.supported_settings.clone();
-            let caseload: HashSet<Uuid> = caseload.into_iter().collect();
-            for (child_id, setting_id, start, end) in rows {
-                if caseload.contains(&child_id) {
-                    self.own_settings.insert(setting_id);
-                }
-                let current = start <= today && end.is_none_or(|e| e >= today);
-                if current && self.supported_settings.contains(&setting_id) {
-                    self.own_children.insert(child_id);
-                }
-            }
-        }
-        if let (true, Some(unit)) = (uses(Scope::Unit), self.unit_id) {
-            let of_unit_children = Query::select()
-                .column(child::Column::Id)
-                .from(child::Entity)
-                .and_where(Expr::col(child::Column::UnitId).eq(unit))
-                .to_owned();
-            let settings: Vec<Uuid> = care_setting::Entity::find()
-                .select_only()
-                .column(care_setting::Column::Id)
-                .filter(
-                    care_setting::Column::UnitId
-                        .eq(unit)
-                        .or(care_setting::Column::Id.in_subquery(
-                            Query::select()
-                                .column(placement::Column::SettingId)
-                                .from(placement::Entity)
-                                .and_where(
-                                    Expr::col(placement::Column::ChildId)
-                                        .in_subquery(of_unit_children),
-                                )
-                                .to_owned(),
-                        )),
-                )
-                .into_tuple()
-                .all(db)
-                .await?;
-            self.unit_settings = settings.into_iter().collect();
-        }
-        if self.permissions.contains_key(&Permission::EmergencyAccess) {
-            let grants: Vec<(Uuid, Uuid)> = emergency_grant::Entity::find()
-                .select_only()
-                .column(emergency_grant::Column::ChildId)
-                .column(emergency_grant::Column::Id)
-                .filter(emergency_grant::Column::UserId.eq(self.user_id))
-                .filter(emergency_grant::Column::ExpiresAt.gt(Utc::now()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            self.grants = grants.into_iter().collect();
-            if !self.grants.is_empty() {
-                let settings: Vec<Uuid> = placement::Entity::find()
-                    .select_only()
-                    .column(placement::Column::SettingId)
-                    .filter(placement::Column::ChildId.is_in(self.grants.keys().copied()))
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-                self.granted_settings = settings.into_iter().collect();
-            }
-        }
+        let needs = Needs {
+            own: uses(Scope::Own),
+            unit: self.unit_id.filter(|_| uses(Scope::Unit)),
+            emergency: self.permissions.contains_key(&Permission::EmergencyAccess),
+        };
+        self.reach = super::reach::load(db, self.user_id, needs).await?;
         Ok(())
     }
 

@@ -35,7 +35,7 @@ fn children_of_unit(unit: Uuid) -> sea_orm::sea_query::SelectStatement {
 }
 
 fn granted(p: &Principal) -> HashSet<Uuid> {
-    p.grants.keys().copied().collect()
+    p.reach.granted_children().collect()
 }
 
 /// Children the caller may see (`CHILD_READ`), plus emergency grants.
@@ -43,11 +43,11 @@ pub fn children(p: &Principal) -> Condition {
     let base = match (p.scope(Permission::ChildRead), p.unit_id) {
         (Some(Scope::All), _) => Expr::cust("1 = 1"),
         (Some(Scope::Unit), Some(unit)) => child::Column::UnitId.eq(unit),
-        (Some(_), _) => in_set(child::Column::Id, p.own_children.iter().copied()),
+        (Some(_), _) => in_set(child::Column::Id, p.reach.own_children()),
         (None, _) => never(),
     };
     let mut cond = Condition::any().add(base);
-    if p.has(Permission::ChildRead) && !p.grants.is_empty() {
+    if p.has(Permission::ChildRead) && p.reach.has_grants() {
         cond = cond.add(in_set(child::Column::Id, granted(p)));
     }
     cond
@@ -64,15 +64,15 @@ pub fn placements(p: &Principal) -> Condition {
         (Some(_), _) => Condition::any()
             .add(in_set(
                 placement::Column::ChildId,
-                p.own_children.iter().copied(),
+                p.reach.placement_children(),
             ))
             .add(in_set(
                 placement::Column::SettingId,
-                p.supported_settings.iter().copied(),
+                p.reach.placement_settings(),
             )),
         (None, _) => Condition::any().add(never()),
     };
-    if p.has(Permission::PlacementRead) && !p.grants.is_empty() {
+    if p.has(Permission::PlacementRead) && p.reach.has_grants() {
         base.add(in_set(placement::Column::ChildId, granted(p)))
     } else {
         base
@@ -83,17 +83,14 @@ pub fn placements(p: &Principal) -> Condition {
 pub fn settings(p: &Principal) -> Condition {
     let expr = match p.scope(Permission::SettingRead) {
         Some(Scope::All) => Expr::cust("1 = 1"),
-        Some(Scope::Unit) => in_set(care_setting::Column::Id, p.unit_settings.iter().copied()),
-        Some(Scope::Own) => in_set(care_setting::Column::Id, p.own_settings.iter().copied()),
+        Some(Scope::Unit) => in_set(care_setting::Column::Id, p.reach.unit_settings()),
+        Some(Scope::Own) => in_set(care_setting::Column::Id, p.reach.own_settings()),
         None => never(),
     };
     let mut cond = Condition::any().add(expr);
-    if p.has(Permission::SettingRead) && !p.granted_settings.is_empty() {
+    if p.has(Permission::SettingRead) && p.reach.has_grants() {
         // The setting of a child under an emergency grant belongs to that child's record.
-        cond = cond.add(in_set(
-            care_setting::Column::Id,
-            p.granted_settings.iter().copied(),
-        ));
+        cond = cond.add(in_set(care_setting::Column::Id, p.reach.granted_settings()));
     }
     cond
 }

@@ -7,10 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::access::{Principal, scope};
@@ -118,42 +115,19 @@ pub async fn scoped_placements(
         .collect())
 }
 
-/// Adds the protected-identity fact to settings, in one query.
+/// Adds the protected-identity fact (`access::reach::protected_children_in`)
+/// to settings, in one query.
 pub async fn with_protection(
     db: &DatabaseConnection,
     settings: Vec<care_setting::Model>,
 ) -> Result<Vec<SettingRow>, AppError> {
-    if settings.is_empty() {
-        return Ok(Vec::new());
-    }
     let ids: Vec<Uuid> = settings.iter().map(|s| s.id).collect();
-    let today = today();
-    let protected: Vec<(Uuid, Uuid)> = placement::Entity::find()
-        .select_only()
-        .column(placement::Column::SettingId)
-        .column(placement::Column::ChildId)
-        .join(JoinType::InnerJoin, placement::Relation::Child.def())
-        .filter(placement::Column::SettingId.is_in(ids))
-        .filter(child::Column::ProtectedIdentity.eq(true))
-        .filter(
-            placement::Column::EndDate
-                .is_null()
-                .or(placement::Column::EndDate.gte(today)),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut protected = group(protected);
+    let mut protected = crate::access::reach::protected_children_in(db, ids).await?;
     Ok(settings
         .into_iter()
-        .map(|s| {
-            let mut children = protected.remove(&s.id).unwrap_or_default();
-            children.sort();
-            children.dedup();
-            SettingRow {
-                protected_children: children,
-                setting: s,
-            }
+        .map(|s| SettingRow {
+            protected_children: protected.remove(&s.id).unwrap_or_default(),
+            setting: s,
         })
         .collect())
 }

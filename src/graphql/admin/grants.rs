@@ -232,7 +232,7 @@ async fn decide(ctx: &Context<'_>, id: &ID, approve: bool) -> Result<GrantReques
     } else {
         (Action::GrantRejected, "REJECTED")
     };
-    let (rc, p, _) = require(ctx, Permission::AdminRead)?;
+    let (rc, p, _) = crate::access::gate::require_write(ctx, Permission::AdminRead)?;
     let who = approver(rc, &p, action)?;
     let id = parse_id(id, "id")?;
     let state = ctx.data::<AppState>()?;

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::foureyes::{self, RequestedRole, Target};
 use super::types::User;
-use crate::access::{Permission, require};
+use crate::access::Permission;
+use crate::access::gate::require_write;
 use crate::audit::Action;
 use crate::auth::password;
 use crate::entity::{refresh_token, user, user_role};
@@ -126,7 +127,7 @@ async fn change_user(
     id: Uuid,
     edit: impl FnOnce(&mut user::ActiveModel) -> Result<(), AppError>,
 ) -> Result<User> {
-    let (rc, _, _) = require(ctx, Permission::AdminManage)?;
+    let (rc, _, _) = require_write(ctx, Permission::AdminManage)?;
     let state = ctx.data::<AppState>()?;
     let txn = state.db.begin().await.map_err(AppError::from)?;
     let before = user::Entity::find_by_id(id)
@@ -175,7 +176,7 @@ impl AdminMutation {
     /// Creates a user with a temporary password they must change. Roles that
     /// give case data are not assigned yet but requested (`pendingGrants`).
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
-        let (rc, _, _) = require(ctx, Permission::AdminManage)?;
+        let (rc, _, _) = require_write(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
         let username = check_username(&input.username)?;
         let display = required_text(&input.display_name, "displayName", 200)?;
@@ -239,7 +240,7 @@ impl AdminMutation {
 
     /// Changes a user's name, unit or active flag (not one's own unit or flag).
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
-        let (_, p, _) = require(ctx, Permission::AdminManage)?;
+        let (_, p, _) = require_write(ctx, Permission::AdminManage)?;
         let id = parse_id(&id, "id")?;
         if id == p.user_id && (input.unit_id.is_some() || input.active.is_some()) {
             return Err(AppError::Forbidden.into());
@@ -271,7 +272,7 @@ impl AdminMutation {
 
     /// Deactivates a user: their tokens stop working at their next request.
     async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
-        let (_, p, _) = require(ctx, Permission::AdminManage)?;
+        let (_, p, _) = require_write(ctx, Permission::AdminManage)?;
         let id = parse_id(&id, "id")?;
         if id == p.user_id {
             return Err(AppError::Forbidden.into());
@@ -292,7 +293,7 @@ impl AdminMutation {
         user_id: ID,
         role_ids: Vec<ID>,
     ) -> Result<User> {
-        let (rc, p, _) = require(ctx, Permission::AdminManage)?;
+        let (rc, p, _) = require_write(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
         let user_id = parse_id(&user_id, "userId")?;
         if user_id == p.user_id {

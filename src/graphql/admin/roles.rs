@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::foureyes::{self, GrantPair, RequestedRole, Target};
 use super::types::{Role, Unit};
 use crate::access::gate::may_write;
-use crate::access::{Permission, Scope, Subject, require};
+use crate::access::gate::require_write;
+use crate::access::{Permission, Scope, Subject};
 use crate::audit::Action;
 use crate::entity::{caseload, role, role_permission, unit, user_role};
 use crate::error::AppError;
@@ -147,7 +148,7 @@ impl RoleMutation {
     /// Creates a role from permissions and scopes. Nobody holds it yet, so it
     /// needs no approval; assigning it does, if it gives case data.
     async fn create_role(&self, ctx: &Context<'_>, input: CreateRoleInput) -> Result<Role> {
-        let (rc, _, _) = require(ctx, Permission::AdminManage)?;
+        let (rc, _, _) = require_write(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
         let name = required_text(&input.name, "name", 64)?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
@@ -196,7 +197,7 @@ impl RoleMutation {
     /// If users hold the role, a case-data permission it gains (or gains at a
     /// wider scope) is requested instead (`pendingGrants`); the rest applies.
     async fn update_role(&self, ctx: &Context<'_>, id: ID, input: UpdateRoleInput) -> Result<Role> {
-        let (rc, p, _) = require(ctx, Permission::AdminManage)?;
+        let (rc, p, _) = require_write(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
@@ -276,7 +277,7 @@ impl RoleMutation {
 
     /// Creates an organisation unit.
     async fn create_unit(&self, ctx: &Context<'_>, name: String) -> Result<Unit> {
-        let (rc, _, _) = require(ctx, Permission::AdminManage)?;
+        let (rc, _, _) = require_write(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
         let name = required_text(&name, "name", 200)?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
@@ -316,7 +317,7 @@ impl RoleMutation {
         user_id: ID,
         end_date: Option<NaiveDate>,
     ) -> Result<bool> {
-        let (rc, p, scope) = require(ctx, Permission::CaseloadManage)?;
+        let (rc, p, scope) = require_write(ctx, Permission::CaseloadManage)?;
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&child_id, "childId")?;
         let user_id = parse_id(&user_id, "userId")?;

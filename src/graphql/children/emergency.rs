@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use crate::access::{Permission, require, scope};
+use crate::access::gate::require_write;
+use crate::access::{Permission, scope};
 use crate::audit::{Action, NewEvent, chain};
 use crate::entity::{child, emergency_grant};
 use crate::error::AppError;
@@ -41,7 +42,7 @@ impl EmergencyMutation {
         child_id: ID,
         justification: String,
     ) -> Result<EmergencyAccessGrant> {
-        let (rc, p, _) = require(ctx, Permission::EmergencyAccess)?;
+        let (rc, p, _) = require_write(ctx, Permission::EmergencyAccess)?;
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&child_id, "childId")?;
         let justification = justification.trim().to_owned();

@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::types::Child;
-use crate::access::gate::{gate_change, may_write, write_unit};
+use crate::access::gate::{gate_write, may_write, write_unit};
 use crate::access::{Permission, Principal, Scope, Subject, require, scope};
 use crate::audit::Action;
 use crate::domain::pin::PersonalIdentityNumber;
@@ -82,6 +82,7 @@ impl ChildMutation {
     /// Registers a child. A case worker gets the child in their own caseload.
     async fn create_child(&self, ctx: &Context<'_>, input: CreateChildInput) -> Result<Child> {
         let (rc, p, scope) = require(ctx, Permission::ChildWrite)?;
+        gate_write(ctx, rc, &p, None, None)?;
         let state = ctx.data::<AppState>()?;
         let pin = parse_pin(&input.personal_identity_number)?;
         let given = required_text(&input.given_name, "givenName", 100)?;
@@ -139,6 +140,12 @@ impl ChildMutation {
         let id = parse_id(&id, "id")?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
         let before = writable_child(&txn, &p, scope, id).await?;
+        let subject = Subject::Child {
+            id,
+            unit_id: before.unit_id,
+            protected: before.protected_identity,
+        };
+        let justification = gate_write(ctx, rc, &p, Some(&subject), Some(&snapshot(&before)))?;
         if input.expected_version.is_some_and(|v| v != before.version) {
             return Err(AppError::Conflict(
                 "The child was changed by someone else; reload and try again.".into(),
@@ -159,25 +166,7 @@ impl ChildMutation {
             row.date_of_birth = Set(pin.date_of_birth());
             row.sex = Set(pin.sex().as_str().to_owned());
         }
-        let mut justification = None;
-        if let Some(v) = input
-            .protected_identity
-            .filter(|v| *v != before.protected_identity)
-        {
-            let subject = Subject::Child {
-                id,
-                unit_id: before.unit_id,
-                protected: before.protected_identity,
-            };
-            justification = gate_change(
-                ctx,
-                rc,
-                &p,
-                "UpdateChildInput",
-                "protectedIdentity",
-                &subject,
-                input.justification.as_deref(),
-            )?;
+        if let Some(v) = input.protected_identity {
             row.protected_identity = Set(v);
         }
         if input.address.is_some() {
@@ -222,19 +211,18 @@ impl ChildMutation {
             .one(&txn)
             .await
             .map_err(AppError::from)?;
-        let child = found
-            .filter(|c| {
-                may_write(
-                    &p,
-                    scope,
-                    &Subject::Child {
-                        id: c.id,
-                        unit_id: c.unit_id,
-                        protected: c.protected_identity,
-                    },
-                )
+        let (child, subject) = found
+            .map(|c| {
+                let subject = Subject::Child {
+                    id: c.id,
+                    unit_id: c.unit_id,
+                    protected: c.protected_identity,
+                };
+                (c, subject)
             })
+            .filter(|(_, subject)| may_write(&p, scope, subject))
             .ok_or(AppError::NotFound)?;
+        gate_write(ctx, rc, &p, Some(&subject), None)?;
         let worker = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await

@@ -12,10 +12,11 @@ use uuid::Uuid;
 
 use super::rules;
 use super::types::Placement;
-use crate::access::{Permission, require};
+use crate::access::gate::gate_write;
+use crate::access::{Permission, Subject, require};
 use crate::audit::Action;
 use crate::domain::enums::{EndReason, LegalBasis, ReasonCode, placement_type_of_kind};
-use crate::entity::{care_setting, placement, placement_reason};
+use crate::entity::{care_setting, child, placement, placement_reason};
 use crate::error::AppError;
 use crate::graphql::children::mutation::writable_child;
 use crate::graphql::common::{Change, parse_id, record_change, update_versioned};
@@ -155,6 +156,52 @@ async fn current_reasons<C: sea_orm::ConnectionTrait>(
         .collect())
 }
 
+/// The gate's view of a placement being changed.
+fn subject_of(p: &placement::Model, child: &child::Model) -> Subject {
+    Subject::Placement {
+        id: p.id,
+        child_id: p.child_id,
+        child_unit_id: child.unit_id,
+        setting_id: p.setting_id,
+        child_protected: child.protected_identity,
+    }
+}
+
+/// Writes a correction of `before` in one conditional statement (a stale
+/// version is `CONFLICT`), records it with its reasons before and after,
+/// and commits both together.
+async fn commit_update(
+    txn: sea_orm::DatabaseTransaction,
+    ctx: &Context<'_>,
+    rc: &crate::request::RequestContext,
+    before: &placement::Model,
+    mut row: placement::ActiveModel,
+    reasons: (&[PlacementReasonInput], &[PlacementReasonInput]),
+) -> Result<(), AppError> {
+    row.version = Set(before.version + 1);
+    row.updated_at = Set(Utc::now());
+    let after = update_versioned(
+        &txn,
+        row,
+        placement::Column::Version,
+        before.version,
+        "placement",
+    )
+    .await?;
+    let change = Change {
+        action: Action::Update,
+        entity_type: "Placement",
+        entity_id: before.id.to_string(),
+        subject_child_id: Some(before.child_id),
+        before: Some(snapshot(before, reasons.0)),
+        after: snapshot(&after, reasons.1),
+        justification: None,
+    };
+    record_change(&txn, ctx, rc, change).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 async fn reload(state: &AppState, ctx: &Context<'_>, id: Uuid) -> Result<Placement> {
     let (_, p, _) = require(ctx, Permission::PlacementRead)?;
     let row = scoped_placements(
@@ -194,6 +241,12 @@ impl PlacementMutation {
         }
         let txn = state.db.begin().await.map_err(AppError::from)?;
         let child = writable_child(&txn, &p, scope, child_id).await?;
+        let subject = Subject::Child {
+            id: child.id,
+            unit_id: child.unit_id,
+            protected: child.protected_identity,
+        };
+        gate_write(ctx, rc, &p, Some(&subject), None)?;
         let setting = care_setting::Entity::find_by_id(setting_id)
             .one(&txn)
             .await
@@ -266,9 +319,10 @@ impl PlacementMutation {
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound)?;
-        writable_child(&txn, &p, scope, before.child_id)
+        let child = writable_child(&txn, &p, scope, before.child_id)
             .await
             .map_err(|_| AppError::NotFound)?;
+        gate_write(ctx, rc, &p, Some(&subject_of(&before, &child)), None)?;
         if input.expected_version.is_some_and(|v| v != before.version) {
             return Err(AppError::Conflict(
                 "The placement was changed by someone else; reload and try again.".into(),
@@ -305,16 +359,6 @@ impl PlacementMutation {
             row.start_date = Set(start);
         }
         row.planned_end_date = Set(planned);
-        row.version = Set(before.version + 1);
-        row.updated_at = Set(Utc::now());
-        let after = update_versioned(
-            &txn,
-            row,
-            placement::Column::Version,
-            before.version,
-            "placement",
-        )
-        .await?;
         let new_reasons = match &input.reasons {
             Some(reasons) => {
                 check_reasons(reasons)?;
@@ -323,17 +367,7 @@ impl PlacementMutation {
             }
             None => old_reasons.clone(),
         };
-        let change = Change {
-            action: Action::Update,
-            entity_type: "Placement",
-            entity_id: id.to_string(),
-            subject_child_id: Some(before.child_id),
-            before: Some(snapshot(&before, &old_reasons)),
-            after: snapshot(&after, &new_reasons),
-            justification: None,
-        };
-        record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await.map_err(AppError::from)?;
+        commit_update(txn, ctx, rc, &before, row, (&old_reasons, &new_reasons)).await?;
         reload(state, ctx, id).await
     }
 
@@ -354,9 +388,10 @@ impl PlacementMutation {
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound)?;
-        writable_child(&txn, &p, scope, before.child_id)
+        let child = writable_child(&txn, &p, scope, before.child_id)
             .await
             .map_err(|_| AppError::NotFound)?;
+        gate_write(ctx, rc, &p, Some(&subject_of(&before, &child)), None)?;
         if before.end_date.is_some() {
             return Err(AppError::Conflict("The placement has already ended.".into()).into());
         }
@@ -365,27 +400,7 @@ impl PlacementMutation {
         let mut row: placement::ActiveModel = before.clone().into();
         row.end_date = Set(Some(end_date));
         row.end_reason = Set(Some(end_reason.as_str().to_owned()));
-        row.version = Set(before.version + 1);
-        row.updated_at = Set(Utc::now());
-        let after = update_versioned(
-            &txn,
-            row,
-            placement::Column::Version,
-            before.version,
-            "placement",
-        )
-        .await?;
-        let change = Change {
-            action: Action::Update,
-            entity_type: "Placement",
-            entity_id: id.to_string(),
-            subject_child_id: Some(before.child_id),
-            before: Some(snapshot(&before, &reasons)),
-            after: snapshot(&after, &reasons),
-            justification: None,
-        };
-        record_change(&txn, ctx, rc, change).await?;
-        txn.commit().await.map_err(AppError::from)?;
+        commit_update(txn, ctx, rc, &before, row, (&reasons, &reasons)).await?;
         reload(state, ctx, id).await
     }
 }

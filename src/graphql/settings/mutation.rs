@@ -6,7 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::types::{FosterHome, Institution};
-use crate::access::gate::may_write;
+use crate::access::gate::{gate_write, may_write};
 use crate::access::{Permission, Scope, Subject, require, scope};
 use crate::audit::Action;
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus, InstitutionKind};
@@ -113,6 +113,7 @@ impl SettingMutation {
         input: CreateFosterHomeInput,
     ) -> Result<FosterHome> {
         let (rc, p, scope) = require(ctx, Permission::SettingWrite)?;
+        gate_write(ctx, rc, &p, None, None)?;
         let state = ctx.data::<AppState>()?;
         let secretary = match (&input.secretary_id, scope) {
             (Some(id), Scope::Own) if parse_id(id, "secretaryId")? != p.user_id => {
@@ -192,15 +193,20 @@ impl SettingMutation {
             .map_err(AppError::from)?
             .filter(|s| s.category == "FOSTER_HOME")
             .ok_or(AppError::NotFound)?;
+        let protected_children = crate::access::reach::protected_children_in(&txn, vec![id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         let subject = Subject::Setting {
             id,
             foster_home: true,
             unit_id: before.unit_id,
-            protected_children: Vec::new(),
+            protected_children,
         };
         if !may_write(&p, write, &subject) {
             return Err(AppError::Forbidden.into());
         }
+        gate_write(ctx, rc, &p, Some(&subject), Some(&snapshot(&before)))?;
         let mut row: care_setting::ActiveModel = before.clone().into();
         if let Some(v) = &input.name {
             row.name = Set(required_text(v, "name", 200)?);
@@ -272,7 +278,7 @@ impl SettingMutation {
         ctx: &Context<'_>,
         input: CreateInstitutionInput,
     ) -> Result<Institution> {
-        let (rc, p, _) = require(ctx, Permission::SettingWrite)?;
+        let (rc, p, _) = crate::access::gate::require_write(ctx, Permission::SettingWrite)?;
         let state = ctx.data::<AppState>()?;
         if input.daily_rate.is_some_and(|r| r < 0) {
             return Err(

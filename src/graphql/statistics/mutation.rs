@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::types::Budget;
+use crate::access::gate::require_write;
 use crate::access::gate::write_unit;
-use crate::access::{Permission, Principal, Scope, require};
+use crate::access::{Permission, Principal, Scope};
 use crate::audit::Action;
 use crate::domain::enums::PlacementType;
 use crate::entity::{budget, child_population};
@@ -86,7 +87,7 @@ impl StatisticsMutation {
         )]
         unit_id: Option<ID>,
     ) -> Result<Budget> {
-        let (rc, p, scope) = require(ctx, Permission::BudgetWrite)?;
+        let (rc, p, scope) = require_write(ctx, Permission::BudgetWrite)?;
         check_year(year)?;
         if amount < 0 {
             return Err(AppError::bad_input("amount", "The amount must not be negative.").into());
@@ -130,7 +131,7 @@ impl StatisticsMutation {
         count: i32,
         unit_id: Option<ID>,
     ) -> Result<bool> {
-        let (rc, p, scope) = require(ctx, Permission::BudgetWrite)?;
+        let (rc, p, scope) = require_write(ctx, Permission::BudgetWrite)?;
         let unit = target_unit(&p, scope, unit_id.as_ref())?;
         check_year(year)?;
         if count <= 0 {

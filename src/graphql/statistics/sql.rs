@@ -81,7 +81,7 @@ impl Sql {
             (Scope::Unit, Some(unit)) => format!("c.unit_id = {}", self.uuid(unit)),
             (Scope::Unit, None) => "1 = 0".to_owned(),
             (Scope::Own, _) => {
-                let mut ids: Vec<Uuid> = p.own_children.iter().copied().collect();
+                let mut ids: Vec<Uuid> = p.reach.own_children().collect();
                 if ids.is_empty() {
                     return "1 = 0".to_owned();
                 }

@@ -6,6 +6,8 @@
 mod checker;
 mod spec;
 mod subjects;
+mod write_spec;
+mod writes;
 
 use serde_json::{Value, json};
 

@@ -95,6 +95,12 @@ pub async fn find(app: &TestApp) -> Subjects {
             .collect::<HashSet<_>>()
     };
     let anna_settings = used_by(&anna_cl);
+    // Contact details reach only where a caseload child is placed now.
+    let anna_now: HashSet<Uuid> = open
+        .iter()
+        .filter(|p| anna_cl.contains(&p.child_id))
+        .map(|p| p.setting_id)
+        .collect();
     let all_kids: HashSet<Uuid> = children.keys().copied().collect();
     let unit_settings = used_by(&all_kids);
     let is_fh = |s: &Uuid| settings[s].category == "FOSTER_HOME";
@@ -133,7 +139,7 @@ pub async fn find(app: &TestApp) -> Subjects {
     let anna_fh = current_setting(anna_child).expect("placed");
     let anna_inst = pick_setting(&|s| {
         s.category == "INSTITUTION"
-            && anna_settings.contains(&s.id)
+            && anna_now.contains(&s.id)
             && !protected_settings.contains(&s.id)
     });
     let out_fh = pick_setting(&|s| {
