@@ -181,6 +181,27 @@ async fn access_tokens_stop_at_the_next_request_after_their_session_ends() {
             json!(uuid::Uuid::new_v4().to_string()),
         );
         assert_eq!(me_code(&app, &other).await, vec!["UNAUTHENTICATED"]);
+        // Deactivation ends the sessions: reactivating the user does not
+        // bring the old tokens back.
+        let (access, refresh) = tokens(&app, "bo.case").await;
+        let bo = app.gql(Some(&access), "{me{id}}", json!({})).await["data"]["me"]["id"]
+            .as_str()
+            .expect("bo's id")
+            .to_owned();
+        let adam = app.login("adam.admin").await;
+        for active in [false, true] {
+            let set = app
+                .gql(
+                    Some(&adam),
+                    "mutation($u:ID!,$a:Boolean){updateUser(id:$u,input:{active:$a}){active}}",
+                    json!({"u": bo, "a": active}),
+                )
+                .await;
+            assert_eq!(set["data"]["updateUser"]["active"], active, "{set}");
+        }
+        assert_eq!(me_code(&app, &access).await, vec!["UNAUTHENTICATED"]);
+        let again = app.gql(None, REFRESH, json!({"r": refresh})).await;
+        assert_eq!(codes(&again), vec!["UNAUTHENTICATED"], "{again}");
     }
 }
 

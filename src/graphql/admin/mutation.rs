@@ -18,7 +18,7 @@ use crate::access::Permission;
 use crate::access::gate::require_write;
 use crate::audit::Action;
 use crate::auth::password;
-use crate::entity::{refresh_token, user, user_role};
+use crate::entity::{user, user_role};
 use crate::error::AppError;
 use crate::graphql::common::{Change, parse_id, record_change, required_text};
 use crate::state::AppState;
@@ -120,8 +120,8 @@ async fn set_roles<C: sea_orm::ConnectionTrait>(
 }
 
 /// Applies `edit` to a user in one transaction with its audit event. A
-/// deactivation also revokes the user's refresh tokens; the access tokens
-/// stop working at the next request because the principal is reloaded.
+/// deactivation also ends all the user's sessions, so their access and
+/// refresh tokens stop working at the next request.
 async fn change_user(
     ctx: &Context<'_>,
     id: Uuid,
@@ -141,16 +141,7 @@ async fn change_user(
     row.updated_at = Set(Utc::now());
     let after = row.update(&txn).await.map_err(AppError::from)?;
     if !after.active {
-        refresh_token::Entity::update_many()
-            .col_expr(
-                refresh_token::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(Utc::now()),
-            )
-            .filter(refresh_token::Column::UserId.eq(id))
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(AppError::from)?;
+        crate::auth::service::revoke_all_sessions(&txn, id).await?;
     }
     let after_json = user_snapshot(&txn, &after).await?;
     let change = Change {

@@ -115,6 +115,7 @@ fn holds(role: &str, mutation: &str) -> bool {
         }
         "updateFosterHome" => matches!(role, "FOSTER_CARE_WORKER" | "UNIT_MANAGER"),
         "assignCaseWorker" => matches!(role, "UNIT_MANAGER" | "ADMIN"),
+        "createChild" => matches!(role, "CASE_WORKER" | "UNIT_MANAGER"),
         _ => false,
     }
 }
@@ -141,6 +142,19 @@ pub fn expected(role: &str, f: Field, case: Case, home_writable: bool) -> Outcom
         return Outcome::Forbidden;
     }
     Outcome::Value
+}
+
+/// Expected answer to registering a child: in the caller's unit
+/// (`InScope`), in another unit (`OutOfScope`: the target unit must be in
+/// scope, and no built-in role has ALL for children), or with protected
+/// identity (which only narrows who reads the address, so it needs nothing
+/// more).
+pub fn expected_create(role: &str, case: Case) -> Outcome {
+    if !holds(role, "createChild") || case == Case::OutOfScope {
+        Outcome::Forbidden
+    } else {
+        Outcome::Value
+    }
 }
 
 /// Fields of the returned object whose read the matrix checks as well.

@@ -11,7 +11,7 @@ use super::spec::{self, Case, Outcome};
 use super::write_spec::{self, FIELDS, Field};
 use super::{ROLES, error_code_at, subjects};
 use crate::harness::{TestApp, backends};
-use hearth::entity::{care_setting, child, placement, user};
+use hearth::entity::{care_setting, child, placement, unit, user};
 
 const JUSTIFICATION: &str = "Court decision received today, reference 123";
 
@@ -172,8 +172,8 @@ async fn write_matrix_holds_for_every_role_writable_field_and_scope() {
                         None => continue,
                     };
                     serial += 1;
-                    let writable = object == "FosterHome"
-                        && home_writable(&app, role, &caller, &id).await;
+                    let writable =
+                        object == "FosterHome" && home_writable(&app, role, &caller, &id).await;
                     let want = write_spec::expected(role, *f, case, writable);
                     let (doc, vars) = request(&app, &caller, *f, &id, serial).await;
                     let body = app.gql(Some(&token), &doc, vars).await;
@@ -219,6 +219,65 @@ async fn write_matrix_holds_for_every_role_writable_field_and_scope() {
             checked >= ROLES.len() * FIELDS.len() * 2,
             "matrix too small: {checked}"
         );
+    }
+}
+
+#[tokio::test]
+async fn create_matrix_holds_for_every_role_and_target_unit() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let units = unit::Entity::find().all(&app.state.db).await.expect("db");
+        let mut bad = Vec::new();
+        let mut serial = 600;
+        for (role, username) in ROLES {
+            let caller = user_named(&app, username).await;
+            let other_unit = units
+                .iter()
+                .find(|u| Some(u.id) != caller.unit_id)
+                .expect("a second unit")
+                .id;
+            let token = app.login(username).await;
+            for case in [Case::InScope, Case::OutOfScope, Case::ProtectedInScope] {
+                serial += 1;
+                let pin = hearth::domain::pin::make(
+                    chrono::NaiveDate::from_ymd_opt(2014, 3, 3).expect("date"),
+                    serial,
+                    false,
+                );
+                let mut input = json!({"givenName": "Ny", "familyName": "Registrerad",
+                    "personalIdentityNumber": pin, "address": "Gatan 3"});
+                match case {
+                    Case::OutOfScope => input["unitId"] = json!(other_unit.to_string()),
+                    Case::ProtectedInScope => input["protectedIdentity"] = json!(true),
+                    Case::InScope => {}
+                }
+                let doc = "mutation($i: CreateChildInput!) { m: createChild(input: $i) { personalIdentityNumber address } }";
+                let body = app.gql(Some(&token), doc, json!({"i": input})).await;
+                let want = write_spec::expected_create(role, case);
+                let got = observed(&body);
+                if got != want {
+                    bad.push(format!(
+                        "{role} createChild {case:?}: want {want:?}, got {got:?}: {body}"
+                    ));
+                    continue;
+                }
+                if got != Outcome::Value {
+                    continue;
+                }
+                for field in write_spec::returned_fields("Child") {
+                    let read = spec::expected(role, "Child", field, case);
+                    let got = if error_code_at(&body, &["m", field]).is_some() {
+                        Outcome::Forbidden
+                    } else {
+                        Outcome::Value
+                    };
+                    if got != read {
+                        bad.push(format!("{role} createChild {case:?} returns Child.{field}: want {read:?}, got {got:?}"));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{backend:?}:\n{}", bad.join("\n"));
     }
 }
 
