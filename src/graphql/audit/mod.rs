@@ -259,7 +259,7 @@ impl AuditQuery {
             .into());
         }
         let hours = OfficeHours::from_config(&state.config.audit)?;
-        let cond = filter.condition()?.add(hours.outside(from, to));
+        let cond = filter.condition()?.add(hours.outside(from, to)?);
         Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
     }
 
