@@ -2,6 +2,7 @@
 //! refresh tokens, and the GraphQL operations login, refresh, logout, me
 //! and changePassword.
 pub mod password;
+pub mod password_change;
 pub mod resolvers;
 pub mod service;
 pub mod token;

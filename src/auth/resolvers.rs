@@ -2,7 +2,7 @@
 use async_graphql::{Context, Object, Result, SimpleObject};
 use sea_orm::EntityTrait;
 
-use super::{password, service};
+use super::{password, password_change, service};
 use crate::entity::user;
 use crate::error::AppError;
 use crate::graphql::admin::types::User;
@@ -111,7 +111,8 @@ impl AuthMutation {
             )
             .into());
         }
-        service::change_password(state, rc, operation_name(ctx), p.user_id, &current, &new).await?;
+        password_change::change_password(state, rc, operation_name(ctx), p.user_id, &current, &new)
+            .await?;
         Ok(true)
     }
 }

@@ -1,4 +1,5 @@
-//! Login, refresh, logout and password change against the database.
+//! Login, refresh and logout against the database. (Password change, which
+//! ends all of a user's sessions, is in `password_change`.)
 //!
 //! Each state change commits in one transaction with its audit event, and
 //! each decision that concurrent requests could race on (counting a failed
@@ -12,6 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+pub use super::password_change::{change_password, revoke_all_sessions};
 use super::{password, token};
 use crate::audit::{Action, NewEvent, Outcome, chain};
 use crate::entity::{refresh_token, session, user};
@@ -39,7 +41,7 @@ fn auth_event(action: Action, outcome: Outcome, user_id: Option<Uuid>, username:
 }
 
 /// Appends `events` inside `txn`, so they commit with the change they record.
-async fn record(
+pub(super) async fn record(
     txn: &DatabaseTransaction,
     rc: &RequestContext,
     operation: Option<&str>,
@@ -236,24 +238,6 @@ async fn revoke_session(txn: &DatabaseTransaction, session: Uuid) -> AppResult<(
     Ok(())
 }
 
-/// Ends every session of `user_id` (password change or reset), inside `txn`.
-pub async fn revoke_all_sessions<C: ConnectionTrait>(txn: &C, user_id: Uuid) -> AppResult<()> {
-    let now = Utc::now();
-    session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(now))
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .exec(txn)
-        .await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
 /// Rotates a refresh token. Spending it is one conditional UPDATE: of
 /// parallel requests with the same token exactly one wins; every other use
 /// is reuse, which revokes the whole session, since one of the two users
@@ -363,54 +347,4 @@ pub async fn logout(
     }
     txn.commit().await?;
     Ok(true)
-}
-
-/// Replaces a user's password and ends all their sessions, the current one
-/// included, in one transaction with its audit event.
-pub async fn change_password(
-    state: &AppState,
-    rc: &RequestContext,
-    operation: Option<&str>,
-    user_id: Uuid,
-    current: &str,
-    new: &str,
-) -> AppResult<()> {
-    let row = user::Entity::find_by_id(user_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if !password::verify(current, Some(&row.password_hash)).await? {
-        return Err(AppError::bad_input(
-            "current",
-            "The current password is wrong.",
-        ));
-    }
-    let hash = password::hash(new).await?;
-    let txn = state.db.begin().await?;
-    // Only if the password is still the one just verified: a parallel
-    // change cannot be overwritten unseen.
-    let changed = user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::value(hash))
-        .col_expr(user::Column::MustChangePassword, Expr::value(false))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.eq(user_id))
-        .filter(user::Column::PasswordHash.eq(row.password_hash))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if changed != 1 {
-        return Err(AppError::Conflict(
-            "The password was changed meanwhile; log in again.".into(),
-        ));
-    }
-    revoke_all_sessions(&txn, user_id).await?;
-    let event = NewEvent {
-        action: Action::PasswordChanged,
-        entity_type: Some("User".into()),
-        entity_id: Some(user_id.to_string()),
-        ..NewEvent::default()
-    };
-    record(&txn, rc, operation, vec![event]).await?;
-    txn.commit().await?;
-    Ok(())
 }

@@ -10,8 +10,8 @@ const CHILDREN: &str = "query($n:Int){ children(first: $n) { totalCount edges { 
 fn edges(body: &Value) -> Vec<Value> {
     body["data"]["children"]["edges"]
         .as_array()
-        .cloned()
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no children edges: {body}"))
+        .clone()
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod http;
 mod insider;
 mod matrix;
 mod pipeline;
+mod protected_trace;
 mod reach;
 mod schema;
 mod sessions;

@@ -19,7 +19,7 @@ pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::access::{Permission, require};
 use crate::audit::chain::{self, ChainReport};
@@ -62,6 +62,22 @@ fn summary(first: Option<i32>, after: Option<&str>, filter: &AuditEventFilter) -
     }
     out.extend(filter.summary());
     out
+}
+
+/// One page of an anomaly list: the events matching both `anomaly` and
+/// the caller's `filter`, newest first, noted as the audit query `query`.
+async fn anomaly_page(
+    ctx: &Context<'_>,
+    query: &str,
+    anomaly: Condition,
+    first: Option<i32>,
+    after: Option<String>,
+    filter: Option<AuditEventFilter>,
+) -> AppResult<CountedConnection<AuditEvent>> {
+    let filter = filter.unwrap_or_default();
+    let state = audited(ctx, query, summary(first, after.as_deref(), &filter))?;
+    let cond = filter.condition()?.add(anomaly);
+    page_of(&state.db, cond, first, after.as_deref()).await
 }
 
 /// The auditors' queries.
@@ -139,11 +155,15 @@ impl AuditQuery {
         after: Option<String>,
         filter: Option<AuditEventFilter>,
     ) -> Result<CountedConnection<AuditEvent>> {
-        let filter = filter.unwrap_or_default();
-        let fields = summary(first, after.as_deref(), &filter);
-        let state = audited(ctx, "emergencyAccessEvents", fields)?;
-        let cond = filter.condition()?.add(anomalies::emergency_access());
-        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
+        Ok(anomaly_page(
+            ctx,
+            "emergencyAccessEvents",
+            anomalies::emergency_access(),
+            first,
+            after,
+            filter,
+        )
+        .await?)
     }
 
     /// Every event flagged for review (emergency access, protected identity
@@ -157,11 +177,15 @@ impl AuditQuery {
         after: Option<String>,
         filter: Option<AuditEventFilter>,
     ) -> Result<CountedConnection<AuditEvent>> {
-        let filter = filter.unwrap_or_default();
-        let fields = summary(first, after.as_deref(), &filter);
-        let state = audited(ctx, "flaggedEvents", fields)?;
-        let cond = filter.condition()?.add(anomalies::flagged());
-        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
+        Ok(anomaly_page(
+            ctx,
+            "flaggedEvents",
+            anomalies::flagged(),
+            first,
+            after,
+            filter,
+        )
+        .await?)
     }
 
     /// Reads (allowed and denied; narrow with `filter.outcome`) of children
@@ -175,13 +199,15 @@ impl AuditQuery {
         after: Option<String>,
         filter: Option<AuditEventFilter>,
     ) -> Result<CountedConnection<AuditEvent>> {
-        let filter = filter.unwrap_or_default();
-        let fields = summary(first, after.as_deref(), &filter);
-        let state = audited(ctx, "protectedIdentityReads", fields)?;
-        let cond = filter
-            .condition()?
-            .add(anomalies::protected_identity_reads());
-        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
+        Ok(anomaly_page(
+            ctx,
+            "protectedIdentityReads",
+            anomalies::protected_identity_reads(),
+            first,
+            after,
+            filter,
+        )
+        .await?)
     }
 
     /// Denied attempts per user in the period (`from` inclusive, `to`
@@ -233,7 +259,7 @@ impl AuditQuery {
             .into());
         }
         let hours = OfficeHours::from_config(&state.config.audit)?;
-        let cond = filter.condition()?.add(hours.outside(from, to));
+        let cond = filter.condition()?.add(hours.outside(from, to)?);
         Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
     }
 

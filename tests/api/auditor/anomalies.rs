@@ -239,6 +239,7 @@ pub(super) async fn anomaly_reports_find_emergency_protected_denied_after_hours_
                 .expect("valid office hours");
             let cond = office
                 .outside(from, to)
+                .expect("a period in range")
                 .add(audit_event::Column::ActorUsername.eq("anna.case"));
             let page = hearth::graphql::audit::list::page_of(&app.state.db, cond, Some(500), None)
                 .await
@@ -259,6 +260,22 @@ pub(super) async fn anomaly_reports_find_emergency_protected_denied_after_hours_
             )
             .await;
         assert_eq!(codes(&too_long), vec!["BAD_USER_INPUT"]);
+        // A period at the very end of the representable dates is refused as
+        // input; its local dates used to overflow and panic.
+        let at_the_end = app
+            .gql(
+                Some(&alice),
+                q,
+                json!({"f": "+262142-12-30T00:00:00Z", "t": "+262142-12-31T23:59:59Z", "x": null}),
+            )
+            .await;
+        assert_eq!(codes(&at_the_end), vec!["BAD_USER_INPUT"], "{at_the_end}");
+        assert!(
+            at_the_end["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("supported range of dates")),
+            "{at_the_end}"
+        );
 
         // Read volume: anna against bo, the only other case worker.
         let count = |user: &'static str| {

@@ -148,6 +148,14 @@ async fn authorization_matrix_holds_for_every_role_field_and_scope() {
             "matrix too small: {} cells, {repeated} repeats",
             cells.len()
         );
+        // The union and nested repeats run only where a placement is
+        // visible; each must have run somewhere, or they check nothing.
+        for path in ["alias", "batch", "union", "nested"] {
+            assert!(
+                cells.iter().any(|c| c.path == path),
+                "{backend:?}: no denied field was repeated through the {path} path"
+            );
+        }
     }
 }
 

@@ -31,15 +31,16 @@ async fn user_id(app: &TestApp, name: &str) -> user::Model {
         .expect("demo user")
 }
 
-/// The open placement of a child, if any.
+/// The open placement of a child, if any. A malformed id or a failed query
+/// fails the test rather than reading as "no placement".
 pub async fn current_placement_of(app: &TestApp, child: &str) -> Option<String> {
-    let id = Uuid::parse_str(child).ok()?;
+    let id = Uuid::parse_str(child).unwrap_or_else(|e| panic!("child id {child}: {e}"));
     let rows = placement::Entity::find()
         .filter(placement::Column::ChildId.eq(id))
         .filter(placement::Column::EndDate.is_null())
         .all(&app.state.db)
         .await
-        .ok()?;
+        .expect("db");
     rows.first().map(|p| p.id.to_string())
 }
 
@@ -238,13 +239,14 @@ pub async fn find(app: &TestApp) -> Subjects {
             .expect("open placement")
     };
     let mut map = HashMap::new();
+    // Every subject named here must exist in the demo: a missing one would
+    // silently drop its cells from the matrix.
     let mut put = |role: &str, object: &str, case: Case, id: Option<Uuid>| {
-        if let Some(id) = id {
-            map.insert(
-                (role.to_owned(), object.to_owned(), format!("{case:?}")),
-                id.to_string(),
-            );
-        }
+        let id = id.unwrap_or_else(|| panic!("the demo has no {object} {case:?} for {role}"));
+        map.insert(
+            (role.to_owned(), object.to_owned(), format!("{case:?}")),
+            id.to_string(),
+        );
     };
     use Case::*;
     put("CASE_WORKER", "Child", InScope, Some(anna_child));

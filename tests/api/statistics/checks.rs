@@ -185,8 +185,12 @@ pub(super) fn share_year(row: &Value, from: NaiveDate, to: NaiveDate) -> Option<
         .or((from.year() == to.year()).then_some(from.year()))
 }
 
+/// The items of a list in a response; anything else fails the test (an
+/// empty fallback would let the checks over the items silently not run).
 pub(super) fn rows(v: &Value) -> Vec<Value> {
-    v.as_array().cloned().unwrap_or_default()
+    v.as_array()
+        .unwrap_or_else(|| panic!("expected a list, got {v}"))
+        .clone()
 }
 
 /// Placements by (primary?, reason code).
