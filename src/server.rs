@@ -141,7 +141,7 @@ async fn graphql_get(
                 .into_response();
         }
     }
-    execute(
+    run_to_completion(
         app,
         conn,
         headers,
@@ -156,7 +156,31 @@ async fn graphql_post(
     headers: HeaderMap,
     req: GraphQLBatchRequest,
 ) -> Response {
-    execute(app, conn, headers, req.into_inner()).await
+    run_to_completion(app, conn, headers, req.into_inner()).await
+}
+
+/// Runs a request in its own task, so that a client that hangs up (or a
+/// timeout that drops this handler) cannot cancel it half-way: what it read
+/// or was refused is still written to the audit log (access.md, "every
+/// refused attempt leaves a trace").
+async fn run_to_completion(
+    app: App,
+    conn: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    batch: async_graphql::BatchRequest,
+) -> Response {
+    let request_id = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    match tokio::spawn(execute(app, conn, headers, batch)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            failure(&request_id, &AppError::internal("request task failed"))
+        }
+    }
 }
 
 async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
@@ -231,6 +255,8 @@ async fn execute(
         let mut r = app.schema.execute(request).await;
         held.merge_into(&mut r);
         crate::audit::refusals::record(&op_rc.audit, &r);
+        let operation =
+            crate::audit::opname::recorded_name(op_rc.audit.document_operation(), operation);
         let actor = op_rc.actor(operation.as_deref());
         events.extend(op_rc.audit.drain().into_iter().map(|e| (actor.clone(), e)));
         responses.push(r);

@@ -111,7 +111,7 @@ impl Subject {
 
 /// Whether `scope` reaches `subject` for this principal. `present` asks
 /// for the present only (a setting's contact details at OWN).
-fn covers(p: &Principal, scope: Scope, subject: &Subject, present: bool) -> bool {
+pub(super) fn covers(p: &Principal, scope: Scope, subject: &Subject, present: bool) -> bool {
     let own = match subject {
         Subject::Child { id, .. } => p.reach.reaches_child(*id),
         Subject::Placement {
@@ -243,161 +243,22 @@ pub fn require<'a>(
     }
 }
 
-/// `require` for a mutation whose fields the write policy decides without a
-/// record to cover (a new record, or administration): every argument sent
-/// must have a row whose permission the caller holds (`gate_write`).
-pub fn require_write<'a>(
-    ctx: &'a Context<'_>,
-    permission: Permission,
-) -> AppResult<(&'a RequestContext, std::sync::Arc<Principal>, Scope)> {
-    let (rc, p, scope) = require(ctx, permission)?;
-    gate_write(ctx, rc, &p, None, None)?;
-    Ok((rc, p, scope))
-}
-
 /// Notes that a record asked for by id was not found in scope (it may not
 /// exist, or be outside scope: the client cannot tell, the auditor can).
-pub fn note_not_found(ctx: &Context<'_>, rc: &RequestContext, entity_type: &str, id: &str) {
+/// Repeated asks for the same record in one operation are one event with a
+/// count, like denied fields.
+pub fn note_not_found(ctx: &Context<'_>, rc: &RequestContext, entity_type: &'static str, id: &str) {
     rc.audit.mark_refused(response_path(ctx));
-    rc.audit.push(NewEvent {
-        action: Action::Read,
-        entity_type: Some(entity_type.to_owned()),
-        entity_id: Some(id.to_owned()),
-        fields: vec!["record".into()],
-        outcome: Outcome::Denied,
-        ..NewEvent::default()
-    });
-}
-
-/// Whether a write permission granted at `scope` reaches `subject`.
-/// Mutations ask here rather than deciding themselves. Children and
-/// placements have the same reach as for reads; a care setting is changed
-/// only by its own unit (UNIT) or its supporting secretary (OWN), not by
-/// everyone whose children have lived there.
-pub fn may_write(p: &Principal, scope: Scope, subject: &Subject) -> bool {
-    match (subject, scope) {
-        (Subject::Setting { .. }, Scope::All) => true,
-        (Subject::Setting { unit_id, .. }, Scope::Unit) => {
-            unit_id.is_some() && *unit_id == p.unit_id
-        }
-        (Subject::Setting { id, .. }, Scope::Own) => p.reach.supports(*id),
-        _ => covers(p, scope, subject, false),
-    }
-}
-
-/// The unit a write may place a record in. A caller with the whole
-/// municipality in scope names any unit, or none; anyone else writes into
-/// their own unit only (a different unit is `FORBIDDEN`, no mass assignment).
-pub fn write_unit(p: &Principal, scope: Scope, requested: Option<Uuid>) -> AppResult<Option<Uuid>> {
-    match (scope, requested, p.unit_id) {
-        (Scope::All, r, _) => Ok(r),
-        (_, Some(r), Some(own)) if r != own => Err(AppError::Forbidden),
-        (_, _, Some(own)) => Ok(Some(own)),
-        (_, _, None) => Err(AppError::Forbidden),
-    }
-}
-
-/// Shortest justification a justified change accepts.
-pub const MIN_JUSTIFICATION: usize = 20;
-
-/// The arguments a mutation request sends, flattened: each argument, and
-/// each field of its `input` object, with its value; absent and null ones
-/// are left out (they change nothing).
-fn sent_fields(ctx: &Context<'_>) -> AppResult<Vec<(String, serde_json::Value)>> {
-    let args = ctx
-        .field()
-        .arguments()
-        .map_err(|e| AppError::bad_input("input", e.message))?;
-    let mut fields = Vec::new();
-    for (name, value) in args {
-        match value {
-            async_graphql::Value::Object(map) if name.as_str() == "input" => {
-                for (key, v) in map {
-                    if v != async_graphql::Value::Null {
-                        fields.push((key.to_string(), v.into_json().unwrap_or_default()));
-                    }
-                }
-            }
-            async_graphql::Value::Null => {}
-            v => fields.push((name.to_string(), v.into_json().unwrap_or_default())),
-        }
-    }
-    Ok(fields)
-}
-
-/// Decides a mutation by the write policy, as `gate` decides a read: every
-/// argument and input field the request sends must have a row whose
-/// permission covers `subject` (the record changed; `None` for a new
-/// record, whose target unit `write_unit` decides), a protected row also
-/// needs PROTECTED_IDENTITY when the record involves a child with protected
-/// identity, and a justified row needs a justification. A field equal to
-/// its value in `before` (the record's audit snapshot) is not a change. A
-/// refusal is recorded with the fields refused. Returns the cleaned
-/// justification when a justified field changes.
-pub fn gate_write(
-    ctx: &Context<'_>,
-    rc: &RequestContext,
-    p: &Principal,
-    subject: Option<&Subject>,
-    before: Option<&serde_json::Value>,
-) -> AppResult<Option<String>> {
-    let mutation = ctx.field().name();
-    let sent = sent_fields(ctx)?;
-    let reaches = |permission: Permission| {
-        p.scope(permission)
-            .is_some_and(|scope| subject.is_none_or(|s| may_write(p, scope, s)))
+    let subject = DataSubject {
+        entity_type,
+        entity_id: id.to_owned(),
+        subject_child_id: None,
+        protected: None,
     };
-    let protected = subject.is_some_and(Subject::protected);
-    let mut refused = Vec::new();
-    let mut justified = false;
-    let mut justification = None;
-    for (field, value) in &sent {
-        if field == "justification" {
-            justification = value.as_str().map(str::to_owned);
-        }
-        if before.is_some_and(|b| b.get(field) == Some(value)) {
-            continue;
-        }
-        let allowed = policy::write_rule(mutation, field).is_some_and(|rule| {
-            justified |= rule.justified;
-            reaches(rule.permission)
-                && (!rule.protected || !protected || reaches(Permission::ProtectedIdentity))
-        });
-        if !allowed {
-            refused.push(format!("{mutation}.{field}"));
-        }
-    }
-    if !refused.is_empty() {
-        let ds = subject.map(Subject::data_subject);
-        rc.audit.mark_refused(response_path(ctx));
-        rc.audit.push(NewEvent {
-            action: Action::Update,
-            entity_type: Some(
-                ds.as_ref()
-                    .map_or("Operation", |d| d.entity_type)
-                    .to_owned(),
-            ),
-            entity_id: Some(
-                ds.as_ref()
-                    .map_or_else(|| mutation.to_owned(), |d| d.entity_id.clone()),
-            ),
-            subject_child_id: ds.as_ref().and_then(|d| d.subject_child_id),
-            fields: refused,
-            outcome: Outcome::Denied,
-            subject_protected: ds.and_then(|d| d.protected),
-            ..NewEvent::default()
-        });
-        return Err(AppError::Forbidden);
-    }
-    if !justified {
-        return Ok(None);
-    }
-    let text = justification.as_deref().map(str::trim).unwrap_or_default();
-    if text.chars().count() < MIN_JUSTIFICATION {
-        return Err(AppError::bad_input(
-            "justification",
-            format!("State a justification of at least {MIN_JUSTIFICATION} characters."),
-        ));
-    }
-    Ok(Some(text.to_owned()))
+    rc.audit
+        .note(&subject, "record".to_owned(), Outcome::Denied, None, None);
 }
+
+pub use super::writes::{
+    MIN_JUSTIFICATION, gate_write, justification_text, may_write, require_write, write_unit,
+};

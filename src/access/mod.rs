@@ -6,6 +6,7 @@ pub mod policy;
 pub mod principal;
 pub mod reach;
 pub mod scope;
+pub mod writes;
 
 pub use gate::{Subject, gate, require};
 pub use policy::{Permission, Scope};

@@ -356,19 +356,21 @@ pub fn write_rule(mutation: &str, field: &str) -> Option<&'static WriteRule> {
         .copied()
 }
 
-/// Whether `permission` reaches case data: reading or writing children,
-/// placements or care settings, protected identity, or emergency access
-/// (which widens the reach of the others to any child). A role assignment or
-/// role change that gives anyone such a permission takes effect only after
-/// a second person approves it (access.md, "Writes"); this is the one place
-/// that says which permissions those are.
-pub fn is_case_data(permission: Permission) -> bool {
+/// Whether a grant of `permission` needs a second person's approval: every
+/// permission that reaches case data (reading or writing children,
+/// placements or care settings, protected identity, and emergency access,
+/// which widens the reach of the others to any child; access.md, "Writes"),
+/// and ADMIN_MANAGE, because an administrator who could make a second
+/// administrator at once could approve their own requests through that
+/// account. A role assignment or role change that gives anyone such a
+/// permission takes effect only after approval; this is the one place that
+/// says which permissions those are.
+pub fn needs_approval(permission: Permission) -> bool {
     match permission {
         ChildRead | ChildIdentityRead | ChildPinRead | ChildAddressRead | PlacementRead
         | PlacementDetailsRead | PlacementCostRead | SettingRead | SettingContactRead
-        | ChildWrite | PlacementWrite | SettingWrite | ProtectedIdentity | EmergencyAccess => true,
-        StatisticsRead | BudgetWrite | AuditRead | AdminRead | AdminManage | CaseloadManage => {
-            false
-        }
+        | ChildWrite | PlacementWrite | SettingWrite | ProtectedIdentity | EmergencyAccess
+        | AdminManage => true,
+        StatisticsRead | BudgetWrite | AuditRead | AdminRead | CaseloadManage => false,
     }
 }

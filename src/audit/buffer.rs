@@ -22,6 +22,8 @@ struct Inner {
     /// Response paths of refusals recorded already (by the gate, `require`
     /// or a not-found note), so the refusal check does not count them twice.
     refused_paths: HashMap<String, usize>,
+    /// The operation the parsed document runs (`opname`).
+    document_operation: Option<super::opname::DocumentOperation>,
 }
 
 #[derive(Debug, Default)]
@@ -31,6 +33,9 @@ struct Read {
     grant_id: Option<Uuid>,
     flag_reason: Option<String>,
     protected: Option<bool>,
+    /// How many times fields of the subject were noted: for a denied
+    /// subject, the number of refusals folded into its one event.
+    count: i64,
 }
 
 /// A data subject of a read: a child, a care setting, or an aggregate.
@@ -74,11 +79,14 @@ impl AuditBuffer {
                 outcome,
             ))
             .or_default();
-        entry.subject_child_id = subject.subject_child_id;
+        if subject.subject_child_id.is_some() {
+            entry.subject_child_id = subject.subject_child_id;
+        }
         if subject.protected.is_some() {
             entry.protected = subject.protected;
         }
         entry.fields.insert(field);
+        entry.count += 1;
         if grant_id.is_some() {
             entry.grant_id = grant_id;
         }
@@ -109,6 +117,16 @@ impl AuditBuffer {
         }
     }
 
+    /// Notes the operation the parsed document runs.
+    pub fn set_document_operation(&self, op: super::opname::DocumentOperation) {
+        self.lock().document_operation = Some(op);
+    }
+
+    /// The operation the parsed document runs, if it was parsed.
+    pub fn document_operation(&self) -> Option<super::opname::DocumentOperation> {
+        self.lock().document_operation.clone()
+    }
+
     /// Takes everything noted so far, as events.
     pub fn drain(&self) -> Vec<NewEvent> {
         let mut inner = self.lock();
@@ -126,6 +144,7 @@ impl AuditBuffer {
                 flag_reason: read.flag_reason,
                 grant_id: read.grant_id,
                 subject_protected: read.protected,
+                repeat_count: (outcome == Outcome::Denied && read.count > 1).then_some(read.count),
                 ..NewEvent::default()
             })
             .collect();

@@ -4,6 +4,7 @@
 pub mod buffer;
 pub mod chain;
 pub mod event;
+pub mod opname;
 pub mod refusals;
 pub mod writer;
 

@@ -55,7 +55,8 @@ pub fn build(server: &ServerConfig) -> HearthSchema {
     .limit_depth(server.max_depth)
     .limit_complexity(server.max_complexity)
     .limit_recursive_depth(64)
-    .extension(crate::graphql_errors::NullOnError);
+    .extension(crate::graphql_errors::NullOnError)
+    .extension(crate::audit::opname::OperationName);
     if !server.introspection {
         builder = builder.disable_introspection();
     }

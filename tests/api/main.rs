@@ -10,6 +10,7 @@ mod auditor;
 mod auth;
 mod foundation;
 mod foureyes;
+mod hostile;
 mod http;
 mod insider;
 mod matrix;

@@ -1,6 +1,6 @@
 //! Four-eyes for case-data grants (access.md, "Writes"): the part of a role
 //! assignment or role change that would give someone a case-data permission
-//! (`access::policy::is_case_data`) is not applied but stored as a pending
+//! (`access::policy::needs_approval`) is not applied but stored as a pending
 //! request in `grant_requests`; `grants` lets a second person approve or
 //! reject it. Everything else of the change (removals, other permissions,
 //! descriptions) applies at once.
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::access::policy::is_case_data;
+use crate::access::policy::needs_approval;
 use crate::access::{Permission, Scope};
 use crate::audit::Action;
 use crate::entity::{role, role_permission, user_role};
@@ -112,7 +112,7 @@ impl RequestedRole {
 
     /// Whether the role grants any case-data permission.
     pub fn gives_case_data(&self) -> bool {
-        self.grants().iter().any(|(p, _)| is_case_data(*p))
+        self.grants().iter().any(|(p, _)| needs_approval(*p))
     }
 }
 
@@ -130,6 +130,29 @@ pub async fn grants_of<C: ConnectionTrait>(c: &C, id: Uuid) -> AppResult<Vec<Gra
         .into_iter()
         .filter_map(|g| Some((Permission::parse(&g.permission)?, Scope::parse(&g.scope)?)))
         .collect())
+}
+
+/// Whether the user holds a role with a permission that needs approval.
+/// Moving such a user to another unit would widen their UNIT reach (and
+/// change who approves for them) without a second person, so it is refused.
+pub async fn holds_approved_grants<C: ConnectionTrait>(c: &C, user_id: Uuid) -> AppResult<bool> {
+    let roles: Vec<Uuid> = user_role::Entity::find()
+        .select_only()
+        .column(user_role::Column::RoleId)
+        .filter(user_role::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(c)
+        .await?;
+    for role in roles {
+        if grants_of(c, role)
+            .await?
+            .iter()
+            .any(|(p, _)| needs_approval(*p))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The roles `ids` that exist, with the grants they have now. The role rows
@@ -158,7 +181,7 @@ pub async fn roles_with_grants<C: ConnectionTrait>(
 pub fn widening(old: &[GrantPair], new: &[GrantPair]) -> Vec<GrantPair> {
     new.iter()
         .copied()
-        .filter(|(p, s)| is_case_data(*p) && old.iter().all(|(op, os)| op != p || os < s))
+        .filter(|(p, s)| needs_approval(*p) && old.iter().all(|(op, os)| op != p || os < s))
         .collect()
 }
 

@@ -137,7 +137,17 @@ enum Approver {
 }
 
 /// Notes a refused look at or decision of grant requests for the auditors.
-fn refuse(rc: &RequestContext, action: Action, id: Option<String>, why: &str) -> AppError {
+fn refuse(
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    action: Action,
+    id: Option<String>,
+    why: &str,
+) -> AppError {
+    // This event is the refusal's record; the response scan must not add a
+    // second one for the same FORBIDDEN.
+    rc.audit
+        .mark_refused(crate::access::gate::response_path(ctx));
     rc.audit.push(NewEvent {
         action,
         entity_type: Some("GrantRequest".into()),
@@ -151,7 +161,12 @@ fn refuse(rc: &RequestContext, action: Action, id: Option<String>, why: &str) ->
     AppError::Forbidden
 }
 
-fn approver(rc: &RequestContext, p: &Principal, action: Action) -> Result<Approver, AppError> {
+fn approver(
+    ctx: &Context<'_>,
+    rc: &RequestContext,
+    p: &Principal,
+    action: Action,
+) -> Result<Approver, AppError> {
     if p.has(Permission::AdminManage) {
         return Ok(Approver::Admin);
     }
@@ -159,7 +174,13 @@ fn approver(rc: &RequestContext, p: &Principal, action: Action) -> Result<Approv
         Some(unit) if p.roles.iter().any(|r| r == "UNIT_MANAGER") => {
             Ok(Approver::UnitManager(unit))
         }
-        _ => Err(refuse(rc, action, None, "neither ADMIN nor UNIT_MANAGER")),
+        _ => Err(refuse(
+            ctx,
+            rc,
+            action,
+            None,
+            "neither ADMIN nor UNIT_MANAGER",
+        )),
     }
 }
 
@@ -191,7 +212,7 @@ impl GrantQuery {
     /// UNIT_MANAGER: role assignments of users of their unit).
     async fn pending_grants(&self, ctx: &Context<'_>) -> Result<Vec<GrantRequest>> {
         let (rc, p, _) = require(ctx, Permission::AdminRead)?;
-        let who = approver(rc, &p, Action::Read)?;
+        let who = approver(ctx, rc, &p, Action::Read)?;
         let state = ctx.data::<AppState>()?;
         Ok(grant_request::Entity::find()
             .filter(grant_request::Column::Status.eq(PENDING))
@@ -233,7 +254,7 @@ async fn decide(ctx: &Context<'_>, id: &ID, approve: bool) -> Result<GrantReques
         (Action::GrantRejected, "REJECTED")
     };
     let (rc, p, _) = crate::access::gate::require_write(ctx, Permission::AdminRead)?;
-    let who = approver(rc, &p, action)?;
+    let who = approver(ctx, rc, &p, action)?;
     let id = parse_id(id, "id")?;
     let state = ctx.data::<AppState>()?;
     let txn = state.db.begin().await.map_err(AppError::from)?;
@@ -246,12 +267,22 @@ async fn decide(ctx: &Context<'_>, id: &ID, approve: bool) -> Result<GrantReques
         crate::access::gate::note_not_found(ctx, rc, "GrantRequest", &id.to_string());
         return Err(AppError::NotFound.into());
     };
-    let refused = |why| Err(refuse(rc, action, Some(id.to_string()), why).into());
+    let refused = |why| Err(refuse(ctx, rc, action, Some(id.to_string()), why).into());
     if req.requested_by == p.user_id {
         return refused("nobody decides their own grant request");
     }
     if req.user_id == Some(p.user_id) {
         return refused("nobody decides a grant to themselves");
+    }
+    // Administration rights are decided by administrators alone: a unit
+    // manager approves case work in their unit, not a new administrator.
+    let gives_admin = foureyes::payload(&req)?.iter().any(|r| {
+        r.grants()
+            .iter()
+            .any(|(p, _)| *p == Permission::AdminManage)
+    });
+    if gives_admin && !matches!(who, Approver::Admin) {
+        return refused("administration rights are decided by another ADMIN");
     }
     if let Some(role_id) = req.role_id {
         let holds = user_role::Entity::find_by_id((p.user_id, role_id))

@@ -136,8 +136,18 @@ async fn change_user(
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
     let before_json = user_snapshot(&txn, &before).await?;
+    let before_unit = before.unit_id;
     let mut row: user::ActiveModel = before.into();
     edit(&mut row)?;
+    let moved = matches!(&row.unit_id, sea_orm::ActiveValue::Set(u) if *u != before_unit);
+    if moved && super::foureyes::holds_approved_grants(&txn, id).await? {
+        return Err(AppError::Conflict(
+            "The user holds roles with case data or administration rights; remove them \
+             before moving the user, then assign them again for approval in the new unit."
+                .into(),
+        )
+        .into());
+    }
     row.updated_at = Set(Utc::now());
     let after = row.update(&txn).await.map_err(AppError::from)?;
     if !after.active {

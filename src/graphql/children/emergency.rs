@@ -45,14 +45,7 @@ impl EmergencyMutation {
         let (rc, p, _) = require_write(ctx, Permission::EmergencyAccess)?;
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&child_id, "childId")?;
-        let justification = justification.trim().to_owned();
-        if justification.chars().count() < MIN_JUSTIFICATION {
-            return Err(AppError::bad_input(
-                "justification",
-                format!("State a justification of at least {MIN_JUSTIFICATION} characters."),
-            )
-            .into());
-        }
+        let justification = crate::access::gate::justification_text(&justification)?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
         let exists = child::Entity::find_by_id(child_id)
             .one(&txn)

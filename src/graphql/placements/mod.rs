@@ -1,6 +1,7 @@
 //! Placements: queries, mutations and the rules they keep.
 pub mod mutation;
 pub mod rules;
+mod store;
 pub mod types;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};

@@ -1,25 +1,26 @@
 //! Placement mutations: create, correct, end.
-use std::collections::HashSet;
-
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
     TransactionTrait,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use super::rules;
+use super::store::{
+    check_cost, check_dates, check_reasons, commit_update, current_reasons, snapshot, subject_of,
+    write_reasons,
+};
 use super::types::Placement;
 use crate::access::gate::gate_write;
 use crate::access::{Permission, Subject, require};
 use crate::audit::Action;
 use crate::domain::enums::{EndReason, LegalBasis, ReasonCode, placement_type_of_kind};
-use crate::entity::{care_setting, child, placement, placement_reason};
+use crate::entity::{care_setting, placement};
 use crate::error::AppError;
 use crate::graphql::children::mutation::writable_child;
-use crate::graphql::common::{Change, parse_id, record_change, update_versioned};
+use crate::graphql::common::{Change, parse_id, record_change_flagged};
 use crate::graphql::loaders::scoped_placements;
 use crate::state::AppState;
 
@@ -57,149 +58,6 @@ pub struct UpdatePlacementInput {
     pub reasons: Option<Vec<PlacementReasonInput>>,
     /// The version read; a stale version gives `CONFLICT`.
     pub expected_version: Option<i32>,
-}
-
-fn check_reasons(reasons: &[PlacementReasonInput]) -> Result<(), AppError> {
-    let primaries = reasons.iter().filter(|r| r.primary).count();
-    let distinct: HashSet<_> = reasons.iter().map(|r| r.code).collect();
-    if reasons.is_empty() || primaries != 1 || distinct.len() != reasons.len() {
-        return Err(AppError::bad_input(
-            "reasons",
-            "Give at least one reason, each once, exactly one of them primary.",
-        ));
-    }
-    Ok(())
-}
-
-fn check_dates(
-    start: NaiveDate,
-    end: Option<NaiveDate>,
-    planned: Option<NaiveDate>,
-) -> Result<(), AppError> {
-    if end.is_some_and(|e| e < start) {
-        return Err(AppError::bad_input(
-            "endDate",
-            "The end date is before the start date.",
-        ));
-    }
-    if planned.is_some_and(|e| e < start) {
-        return Err(AppError::bad_input(
-            "plannedEndDate",
-            "The planned end date is before the start date.",
-        ));
-    }
-    Ok(())
-}
-
-fn check_cost(cost: i64) -> Result<(), AppError> {
-    if cost < 0 {
-        return Err(AppError::bad_input(
-            "dailyCost",
-            "The daily cost must not be negative.",
-        ));
-    }
-    Ok(())
-}
-
-fn snapshot(p: &placement::Model, reasons: &[PlacementReasonInput]) -> serde_json::Value {
-    let mut codes: Vec<String> = reasons
-        .iter()
-        .map(|r| format!("{}{}", r.code.as_str(), if r.primary { "*" } else { "" }))
-        .collect();
-    codes.sort();
-    json!({
-        "childId": p.child_id.to_string(), "settingId": p.setting_id.to_string(), "type": p.placement_type,
-        "legalBasis": p.legal_basis, "startDate": p.start_date, "endDate": p.end_date,
-        "plannedEndDate": p.planned_end_date, "endReason": p.end_reason, "dailyCost": p.daily_cost, "reasons": codes,
-    })
-}
-
-async fn write_reasons<C: sea_orm::ConnectionTrait>(
-    txn: &C,
-    placement_id: Uuid,
-    reasons: &[PlacementReasonInput],
-) -> Result<(), AppError> {
-    placement_reason::Entity::delete_many()
-        .filter(placement_reason::Column::PlacementId.eq(placement_id))
-        .exec(txn)
-        .await
-        .map_err(AppError::from)?;
-    let rows = reasons.iter().map(|r| placement_reason::ActiveModel {
-        placement_id: Set(placement_id),
-        reason_code: Set(r.code.as_str().to_owned()),
-        is_primary: Set(r.primary),
-    });
-    placement_reason::Entity::insert_many(rows)
-        .exec(txn)
-        .await
-        .map_err(AppError::from)?;
-    Ok(())
-}
-
-async fn current_reasons<C: sea_orm::ConnectionTrait>(
-    txn: &C,
-    id: Uuid,
-) -> Result<Vec<PlacementReasonInput>, AppError> {
-    let rows = placement_reason::Entity::find()
-        .filter(placement_reason::Column::PlacementId.eq(id))
-        .all(txn)
-        .await
-        .map_err(AppError::from)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(PlacementReasonInput {
-                code: ReasonCode::parse(&r.reason_code)?,
-                primary: r.is_primary,
-            })
-        })
-        .collect())
-}
-
-/// The gate's view of a placement being changed.
-fn subject_of(p: &placement::Model, child: &child::Model) -> Subject {
-    Subject::Placement {
-        id: p.id,
-        child_id: p.child_id,
-        child_unit_id: child.unit_id,
-        setting_id: p.setting_id,
-        child_protected: child.protected_identity,
-    }
-}
-
-/// Writes a correction of `before` in one conditional statement (a stale
-/// version is `CONFLICT`), records it with its reasons before and after,
-/// and commits both together.
-async fn commit_update(
-    txn: sea_orm::DatabaseTransaction,
-    ctx: &Context<'_>,
-    rc: &crate::request::RequestContext,
-    before: &placement::Model,
-    mut row: placement::ActiveModel,
-    reasons: (&[PlacementReasonInput], &[PlacementReasonInput]),
-) -> Result<(), AppError> {
-    row.version = Set(before.version + 1);
-    row.updated_at = Set(Utc::now());
-    let after = update_versioned(
-        &txn,
-        row,
-        placement::Column::Version,
-        before.version,
-        "placement",
-    )
-    .await?;
-    let change = Change {
-        action: Action::Update,
-        entity_type: "Placement",
-        entity_id: before.id.to_string(),
-        subject_child_id: Some(before.child_id),
-        before: Some(snapshot(before, reasons.0)),
-        after: snapshot(&after, reasons.1),
-        justification: None,
-    };
-    record_change(&txn, ctx, rc, change).await?;
-    txn.commit().await?;
-    Ok(())
 }
 
 async fn reload(state: &AppState, ctx: &Context<'_>, id: Uuid) -> Result<Placement> {
@@ -252,6 +110,17 @@ impl PlacementMutation {
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::bad_input("settingId", "No such care setting."))?;
+        // Placing a child in a setting makes its contact details part of
+        // the child's record for the caller (access.md, "Scopes"). A setting
+        // the caller could not read before is allowed (placements are
+        // planned across units) but flagged, so that a placement made only
+        // to reach an address is found in review.
+        let outside = care_setting::Entity::find_by_id(setting_id)
+            .filter(crate::access::scope::settings(&p))
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?
+            .is_none();
         if setting.status.as_deref() == Some("CLOSED") {
             return Err(AppError::Conflict("The foster home is closed.".into()).into());
         }
@@ -296,7 +165,8 @@ impl PlacementMutation {
             after: snapshot(&row, &input.reasons),
             justification: None,
         };
-        record_change(&txn, ctx, rc, change).await?;
+        let flag = outside.then_some("placement in a setting outside the caller's scope");
+        record_change_flagged(&txn, ctx, rc, change, flag).await?;
         txn.commit().await.map_err(AppError::from)?;
         tracing::info!(placement_id = %row.id, child_id = %child.id, "placement created");
         rc.reload_principal(state).await?;
