@@ -1,6 +1,8 @@
-//! Need-to-know access: the one policy table (`policy`), the caller
-//! (`principal`), the named reach rules of the scopes (`reach`), row scoping in SQL (`scope`) and the gate every sensitive
-//! field passes through (`gate`), which also notes the read for the audit log.
+//! Need-to-know access: the one policy table for reads and writes
+//! (`policy`), the caller (`principal`), the named reach rules of the scopes
+//! (`reach`), row scoping in SQL (`scope`), the gate every sensitive field
+//! passes through (`gate`), which also notes the read for the audit log, and
+//! its write side that decides every mutation argument (`writes`).
 pub mod gate;
 pub mod policy;
 pub mod principal;
