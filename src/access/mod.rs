@@ -3,6 +3,7 @@
 //! (`reach`), row scoping in SQL (`scope`), the gate every sensitive field
 //! passes through (`gate`), which also notes the read for the audit log, and
 //! its write side that decides every mutation argument (`writes`).
+pub mod approval;
 pub mod gate;
 pub mod policy;
 pub mod principal;

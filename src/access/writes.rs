@@ -171,3 +171,23 @@ pub fn justification_text(raw: &str) -> AppResult<String> {
     }
     Ok(text)
 }
+
+/// Whether the caller may put `worker` (of `worker_unit`) on a child's
+/// caseload: never themselves (an administrator would gain case access),
+/// and within their own unit unless their scope is the whole municipality.
+pub fn may_assign_caseload(
+    p: &Principal,
+    scope: Scope,
+    worker: Uuid,
+    worker_unit: Option<Uuid>,
+) -> bool {
+    worker != p.user_id && (scope == Scope::All || worker_unit == p.unit_id)
+}
+
+/// Whether the caller may name `secretary` for a foster home. Naming a
+/// secretary widens that user's reach, so at OWN a foster care worker only
+/// names themselves, for a home they register; UNIT and ALL name anyone who
+/// passes `scope::may_support_home`.
+pub fn may_name_secretary(p: &Principal, scope: Scope, secretary: Uuid, creating: bool) -> bool {
+    scope != Scope::Own || (creating && secretary == p.user_id)
+}

@@ -8,6 +8,7 @@ pub mod caseload;
 pub mod child;
 pub mod child_population;
 pub mod emergency_grant;
+pub mod grant_request;
 pub mod placement;
 pub mod placement_reason;
 pub mod reason;

@@ -30,38 +30,9 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::common::{Change, record_flagged_change};
 use crate::request::RequestContext;
 
-/// SeaORM entity for the `grant_requests` table.
-pub mod grant_request {
-    use sea_orm::entity::prelude::*;
+pub use crate::entity::grant_request;
 
-    /// A row of `grant_requests`.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "grant_requests")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        /// `USER_ROLES` or `ROLE_PERMISSIONS`.
-        pub kind: String,
-        pub user_id: Option<Uuid>,
-        pub role_id: Option<Uuid>,
-        /// JSON: the requested roles (`RequestedRole`).
-        pub payload: String,
-        pub requested_by: Uuid,
-        pub requested_at: DateTimeUtc,
-        /// `PENDING`, `APPROVED` or `REJECTED`.
-        pub status: String,
-        pub decided_by: Option<Uuid>,
-        pub decided_at: Option<DateTimeUtc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// Kind of a request that gives a user roles.
-pub const USER_ROLES: &str = "USER_ROLES";
+pub use crate::access::approval::USER_ROLES;
 /// Kind of a request that adds permissions to a role users hold.
 pub const ROLE_PERMISSIONS: &str = "ROLE_PERMISSIONS";
 /// Status of an undecided request.

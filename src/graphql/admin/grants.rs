@@ -13,16 +13,17 @@
 //! `role_permissions` make it effective at the affected users' next request.
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::foureyes::{self, PENDING, ROLE_PERMISSIONS, USER_ROLES, grant_request};
+use super::foureyes::{self, PENDING, ROLE_PERMISSIONS, grant_request};
 use super::types::{Grant, User};
+use crate::access::approval::{self, Approver, visible};
 use crate::access::{Permission, Principal, require};
 use crate::audit::{Action, NewEvent, Outcome};
-use crate::entity::{user, user_role};
+use crate::entity::user_role;
 use crate::error::AppError;
 use crate::graphql::common::{Change, parse_id, record_flagged_change};
 use crate::graphql::loaders::UserKey;
@@ -127,15 +128,6 @@ async fn user_of(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
     Ok(fetch(ctx, UserKey(id)).await?.map(User))
 }
 
-/// Who may decide grant requests, and which ones they see.
-#[derive(Debug, Clone, Copy)]
-enum Approver {
-    /// An administrator: every request.
-    Admin,
-    /// A unit manager: requests for roles of users of their unit.
-    UnitManager(Uuid),
-}
-
 /// Notes a refused look at or decision of grant requests for the auditors.
 fn refuse(
     ctx: &Context<'_>,
@@ -167,39 +159,8 @@ fn approver(
     p: &Principal,
     action: Action,
 ) -> Result<Approver, AppError> {
-    if p.has(Permission::AdminManage) {
-        return Ok(Approver::Admin);
-    }
-    match p.unit_id {
-        Some(unit) if p.roles.iter().any(|r| r == "UNIT_MANAGER") => {
-            Ok(Approver::UnitManager(unit))
-        }
-        _ => Err(refuse(
-            ctx,
-            rc,
-            action,
-            None,
-            "neither ADMIN nor UNIT_MANAGER",
-        )),
-    }
-}
-
-/// The requests `who` may see.
-fn visible(who: Approver) -> Condition {
-    match who {
-        Approver::Admin => Condition::all(),
-        Approver::UnitManager(unit) => Condition::all()
-            .add(grant_request::Column::Kind.eq(USER_ROLES))
-            .add(
-                grant_request::Column::UserId.in_subquery(
-                    Query::select()
-                        .column(user::Column::Id)
-                        .from(user::Entity)
-                        .and_where(Expr::col(user::Column::UnitId).eq(unit))
-                        .to_owned(),
-                ),
-            ),
-    }
+    approval::approver_of(p)
+        .ok_or_else(|| refuse(ctx, rc, action, None, "neither ADMIN nor UNIT_MANAGER"))
 }
 
 /// Queries of pending grants.

@@ -229,9 +229,7 @@ impl ChildMutation {
             .map_err(AppError::from)?
             .filter(|u| u.active)
             .ok_or(AppError::NotFound)?;
-        // The worker must be in the caller's unit, and nobody assigns a
-        // caseload to themselves (an administrator would gain case access).
-        if worker.id == p.user_id || (scope != Scope::All && worker.unit_id != p.unit_id) {
+        if !crate::access::writes::may_assign_caseload(&p, scope, worker.id, worker.unit_id) {
             return Err(AppError::Forbidden.into());
         }
         let assignment = insert_assignment(&txn, worker.id, child.id).await?;

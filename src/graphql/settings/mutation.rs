@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::types::{FosterHome, Institution};
 use crate::access::gate::{gate_write, may_write};
+use crate::access::writes::may_name_secretary;
 use crate::access::{Permission, Scope, Subject, require, scope};
 use crate::audit::Action;
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus, InstitutionKind};
@@ -116,13 +117,13 @@ impl SettingMutation {
         gate_write(ctx, rc, &p, None, None)?;
         let state = ctx.data::<AppState>()?;
         let secretary = match (&input.secretary_id, scope) {
-            (Some(id), Scope::Own) if parse_id(id, "secretaryId")? != p.user_id => {
-                return Err(AppError::Forbidden.into());
-            }
             (Some(id), _) => Some(parse_id(id, "secretaryId")?),
             (None, Scope::Own) => Some(p.user_id),
             (None, _) => None,
         };
+        if secretary.is_some_and(|s| !may_name_secretary(&p, scope, s, true)) {
+            return Err(AppError::Forbidden.into());
+        }
         let now = Utc::now();
         let txn = state.db.begin().await.map_err(AppError::from)?;
         if let Some(id) = secretary {
@@ -231,10 +232,10 @@ impl SettingMutation {
             )?);
         }
         if let Some(s) = &input.secretary_id {
-            if write == Scope::Own {
+            let secretary = parse_id(s, "secretaryId")?;
+            if !may_name_secretary(&p, write, secretary, false) {
                 return Err(AppError::Forbidden.into());
             }
-            let secretary = parse_id(s, "secretaryId")?;
             check_secretary(&txn, secretary, before.unit_id).await?;
             row.secretary_id = Set(Some(secretary));
         }
