@@ -20,9 +20,13 @@ fn code_for(message: &str) -> &'static str {
 /// Whether `message` is one of async-graphql's input coercion errors
 /// (`InputValueError`), which hold the client's own value, never internals.
 fn is_coercion(message: &str) -> bool {
-    ["Failed to parse \"", "Expected input type \"", "Invalid value for argument "]
-        .iter()
-        .any(|p| message.starts_with(p))
+    [
+        "Failed to parse \"",
+        "Expected input type \"",
+        "Invalid value for argument ",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p))
 }
 
 /// The input field a validation message names (`argument "input.legalBasis"`

@@ -16,16 +16,14 @@ use std::sync::{Arc, Mutex};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
 };
+use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     Directive, DocumentOperations, ExecutableDocument, Field, OperationDefinition, Selection,
     SelectionSet, VariableDefinition,
 };
 use async_graphql::registry::{MetaInputValue, MetaType, MetaTypeName, Registry};
-use async_graphql::{
-    Name, Pos, Positioned, Request, ServerError, ServerResult, Value, Variables,
-};
+use async_graphql::{Name, Pos, Positioned, Request, ServerError, ServerResult, Value, Variables};
 use chrono::{DateTime, NaiveDate, Utc};
-use async_graphql::indexmap::IndexMap;
 
 /// The earliest date any argument may hold (placement dates, approval
 /// dates, statistics periods, audit filters).
@@ -88,9 +86,8 @@ fn scalar(reg: &Registry, name: &str, value: &Value, field: &str) -> Result<(), 
         | ("ID", Value::String(_)) => Ok(()),
         ("ID", Value::Number(n)) if n.is_i64() => Ok(()),
         ("NaiveDate", Value::String(s)) => {
-            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                problem(field, format!("{field} must be a real date, YYYY-MM-DD."))
-            })?;
+            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| problem(field, format!("{field} must be a real date, YYYY-MM-DD.")))?;
             date_in_bounds(d, field)
         }
         ("DateTime", Value::String(s)) => {
@@ -123,22 +120,19 @@ fn input_object(
     field: &str,
 ) -> Result<(), Problem> {
     let Value::Object(given) = value else {
-        return Err(problem(field, format!("{field} must be an object of type {name}.")));
+        return Err(problem(
+            field,
+            format!("{field} must be an object of type {name}."),
+        ));
     };
     if let Some(unknown) = given.keys().find(|k| !fields.contains_key(k.as_str())) {
-        return Err(problem(
-            unknown,
-            format!("{name} has no field {unknown}."),
-        ));
+        return Err(problem(unknown, format!("{name} has no field {unknown}.")));
     }
     for meta in fields.values() {
         match given.get(meta.name.as_str()) {
             Some(v) => check(reg, &meta.ty, v, &meta.name)?,
             None if meta.ty.ends_with('!') && meta.default_value.is_none() => {
-                return Err(problem(
-                    &meta.name,
-                    format!("{} is required.", meta.name),
-                ));
+                return Err(problem(&meta.name, format!("{} is required.", meta.name)));
             }
             None => {}
         }
@@ -216,8 +210,7 @@ impl Walk<'_> {
             else {
                 continue;
             };
-            check(self.reg, &meta.ty, &v, name.node.as_str())
-                .map_err(|p| refusal(p, value.pos))?;
+            check(self.reg, &meta.ty, &v, name.node.as_str()).map_err(|p| refusal(p, value.pos))?;
         }
         Ok(())
     }
@@ -242,7 +235,10 @@ impl Walk<'_> {
             return Ok(());
         };
         self.arguments(&meta.args, &field.arguments)?;
-        self.selections(MetaTypeName::concrete_typename(&meta.ty), &field.selection_set.node)
+        self.selections(
+            MetaTypeName::concrete_typename(&meta.ty),
+            &field.selection_set.node,
+        )
     }
 
     fn selections(&self, parent: &str, set: &SelectionSet) -> ServerResult<()> {
@@ -314,7 +310,10 @@ pub fn check_document(
         for fragment in walk.doc.fragments.values() {
             let f = &fragment.node;
             walk.directives(&f.directives)?;
-            walk.selections(f.type_condition.node.on.node.as_str(), &f.selection_set.node)?;
+            walk.selections(
+                f.type_condition.node.on.node.as_str(),
+                &f.selection_set.node,
+            )?;
         }
     }
     Ok(())
@@ -363,7 +362,12 @@ impl Extension for InputCheckExtension {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        check_document(&ctx.schema_env.registry, &doc, variables, operation.as_deref())?;
+        check_document(
+            &ctx.schema_env.registry,
+            &doc,
+            variables,
+            operation.as_deref(),
+        )?;
         Ok(doc)
     }
 }

@@ -101,8 +101,17 @@ mod tests {
     #[test]
     fn made_up_cursors_and_page_sizes_are_refused() {
         let cursor = |s: &str| Some(base64::engine::general_purpose::STANDARD.encode(s));
-        assert_eq!(Page::new(None, cursor("o:4")).map(|p| p.offset).ok(), Some(5));
-        for bad in ["o:9223372036854775807", "o:18446744073709551615", "o:-1", "s:3", "x"] {
+        assert_eq!(
+            Page::new(None, cursor("o:4")).map(|p| p.offset).ok(),
+            Some(5)
+        );
+        for bad in [
+            "o:9223372036854775807",
+            "o:18446744073709551615",
+            "o:-1",
+            "s:3",
+            "x",
+        ] {
             assert!(Page::new(None, cursor(bad)).is_err(), "{bad}");
         }
         assert!(Page::new(None, Some("not base64!".into())).is_err());
