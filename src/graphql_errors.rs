@@ -17,6 +17,18 @@ fn code_for(message: &str) -> &'static str {
     }
 }
 
+/// Whether `message` is one of async-graphql's input coercion errors
+/// (`InputValueError`), which hold the client's own value, never internals.
+fn is_coercion(message: &str) -> bool {
+    [
+        "Failed to parse \"",
+        "Expected input type \"",
+        "Invalid value for argument ",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p))
+}
+
 /// The input field a validation message names (`argument "input.legalBasis"`
 /// gives `legalBasis`).
 fn field_in(message: &str) -> Option<String> {
@@ -33,7 +45,10 @@ fn fix(response: &mut Response, request_id: &str) {
             .and_then(|e| e.get("code").cloned());
         let ext_code = match code {
             Some(code) => code,
-            None if !error.path.is_empty() => {
+            // Raised while executing but not an argument async-graphql failed
+            // to coerce (`input_check` refuses those first; coercion errors
+            // are classified below as a backstop).
+            None if !error.path.is_empty() && !is_coercion(&error.message) => {
                 // Raised while executing, yet not through `AppError`: some
                 // library error converted by its `Display`. Its text may hold
                 // SQL or values, so it is logged and replaced.

@@ -1,5 +1,6 @@
 //! Pure domain rules, free of I/O: personal identity numbers, periods and
 //! placement days, and the enumerations of domain.md.
+pub mod bounds;
 pub mod enums;
 pub mod period;
 pub mod pin;

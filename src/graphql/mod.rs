@@ -3,6 +3,7 @@ pub mod admin;
 pub mod audit;
 pub mod children;
 pub mod common;
+pub mod input_check;
 pub mod loaders;
 pub mod pagination;
 pub mod placements;
@@ -55,6 +56,7 @@ pub fn build(server: &ServerConfig) -> HearthSchema {
     .limit_depth(server.max_depth)
     .limit_complexity(server.max_complexity)
     .limit_recursive_depth(64)
+    .extension(input_check::InputCheck)
     .extension(crate::graphql_errors::NullOnError)
     .extension(crate::audit::opname::OperationName);
     if !server.introspection {

@@ -151,6 +151,9 @@ impl RoleMutation {
         let (rc, _, _) = require_write(ctx, Permission::AdminManage)?;
         let state = ctx.data::<AppState>()?;
         let name = required_text(&input.name, "name", 64)?;
+        if name.chars().count() < 2 {
+            return Err(AppError::bad_input("name", "name must be 2 to 64 characters.").into());
+        }
         let txn = state.db.begin().await.map_err(AppError::from)?;
         if role::Entity::find()
             .filter(role::Column::Name.eq(&name))

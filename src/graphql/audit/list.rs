@@ -15,7 +15,7 @@ use sea_orm::{
 use super::types::AuditEvent;
 use crate::entity::audit_event;
 use crate::error::{AppError, AppResult};
-use crate::graphql::pagination::{Counted, CountedConnection, Page};
+use crate::graphql::pagination::{Counted, CountedConnection};
 
 /// The cursor of the event with `sequence`.
 pub fn encode(sequence: i64) -> String {
@@ -32,9 +32,10 @@ pub fn decode(cursor: &str) -> Option<i64> {
         .strip_prefix("s:")?
         .parse()
         .ok()
+        .filter(|s| *s > 0)
 }
 
-/// One page of the events matching `cond`, newest first. `first` is capped
+/// One page of the events matching `cond`, newest first. `first` is bounded
 /// like every other list (default 50, at most 500); `totalCount` counts
 /// every matching event now in the log.
 pub async fn page_of<C: ConnectionTrait>(
@@ -43,7 +44,7 @@ pub async fn page_of<C: ConnectionTrait>(
     first: Option<i32>,
     after: Option<&str>,
 ) -> AppResult<CountedConnection<AuditEvent>> {
-    let limit = Page::new(first, None)?.limit;
+    let limit = crate::graphql::pagination::limit(first)?;
     let below = match after {
         None => None,
         Some(cursor) => Some(
@@ -92,5 +93,7 @@ mod tests {
         let offset = base64::engine::general_purpose::STANDARD.encode("o:3");
         assert_eq!(decode(&offset), None);
         assert_eq!(decode("not base64!"), None);
+        let zero = base64::engine::general_purpose::STANDARD.encode("s:0");
+        assert_eq!(decode(&zero), None);
     }
 }

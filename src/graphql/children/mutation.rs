@@ -50,8 +50,15 @@ pub struct UpdateChildInput {
 }
 
 fn parse_pin(text: &str) -> Result<PersonalIdentityNumber, AppError> {
-    PersonalIdentityNumber::parse(text)
-        .map_err(|e| AppError::bad_input("personalIdentityNumber", e.message()))
+    let pin = PersonalIdentityNumber::parse(text)
+        .map_err(|e| AppError::bad_input("personalIdentityNumber", e.message()))?;
+    if pin.date_of_birth() > crate::domain::today() {
+        return Err(AppError::bad_input(
+            "personalIdentityNumber",
+            "The personal identity number's date of birth is in the future.",
+        ));
+    }
+    Ok(pin)
 }
 
 /// The unit a write may target: the caller's own unless their scope is ALL.

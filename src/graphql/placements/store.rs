@@ -49,10 +49,11 @@ pub(super) fn check_dates(
 }
 
 pub(super) fn check_cost(cost: i64) -> Result<(), AppError> {
-    if cost < 0 {
+    use crate::domain::bounds::{MAX_DAILY_COST, within};
+    if !within(cost, MAX_DAILY_COST) {
         return Err(AppError::bad_input(
             "dailyCost",
-            "The daily cost must not be negative.",
+            format!("The daily cost must lie in 0-{MAX_DAILY_COST} SEK."),
         ));
     }
     Ok(())

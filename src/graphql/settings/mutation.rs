@@ -281,10 +281,13 @@ impl SettingMutation {
     ) -> Result<Institution> {
         let (rc, p, _) = crate::access::gate::require_write(ctx, Permission::SettingWrite)?;
         let state = ctx.data::<AppState>()?;
-        if input.daily_rate.is_some_and(|r| r < 0) {
-            return Err(
-                AppError::bad_input("dailyRate", "The daily rate must not be negative.").into(),
-            );
+        use crate::domain::bounds::{MAX_DAILY_COST, within};
+        if input.daily_rate.is_some_and(|r| !within(r, MAX_DAILY_COST)) {
+            return Err(AppError::bad_input(
+                "dailyRate",
+                format!("The daily rate must lie in 0-{MAX_DAILY_COST} SEK."),
+            )
+            .into());
         }
         let now = Utc::now();
         let txn = state.db.begin().await.map_err(AppError::from)?;

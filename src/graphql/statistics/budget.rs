@@ -106,8 +106,8 @@ pub(super) async fn outcome(
             FROM placements p JOIN children c ON c.id = p.child_id
             WHERE {scope} AND p.start_date <= {c_e} AND (p.end_date IS NULL OR p.end_date >= {a_s})
          )
-         SELECT CAST(0 AS INTEGER), x.ptype, CAST(SUM(x.adays * x.dc) AS BIGINT),
-                CAST(SUM(x.cdays * x.dc) AS BIGINT), CAST(COUNT(DISTINCT x.cid) AS BIGINT)
+         SELECT CAST(0 AS INTEGER), x.ptype, {actual}, {committed},
+                CAST(COUNT(DISTINCT x.cid) AS BIGINT)
            FROM x WHERE x.adays > 0 OR x.cdays > 0 GROUP BY x.ptype
          UNION ALL
          SELECT CAST(1 AS INTEGER), CAST(NULL AS TEXT), CAST(0 AS BIGINT), CAST(0 AS BIGINT),
@@ -116,7 +116,9 @@ pub(super) async fn outcome(
          UNION ALL
          SELECT CAST(2 AS INTEGER), b.placement_type, CAST(b.amount AS BIGINT), CAST(0 AS BIGINT),
                 CAST(0 AS BIGINT)
-           FROM budgets b WHERE b.year = {y} AND {budget_unit}"
+           FROM budgets b WHERE b.year = {y} AND {budget_unit}",
+        actual = q.cost_sum("x.adays", "x.dc"),
+        committed = q.cost_sum("x.cdays", "x.dc"),
     );
     let rows = q.run(db, text).await?;
     let mut figures: HashMap<PlacementType, Figures> = HashMap::new();
@@ -156,7 +158,8 @@ pub(super) async fn outcome(
         committed: a.committed.saturating_add(f.committed),
         children: total_children,
     });
-    let total_budget = (!budgets.is_empty()).then(|| budgets.values().sum());
+    let total_budget =
+        (!budgets.is_empty()).then(|| budgets.values().fold(0i64, |a, b| a.saturating_add(*b)));
     let mut total = line(None, total_budget, sum);
     // Finance reads every placement's cost anyway (PLACEMENT_COST_READ);
     // only a caller who may not read costs in the whole scope gets the

@@ -13,6 +13,7 @@ use crate::access::gate::require_write;
 use crate::access::gate::write_unit;
 use crate::access::{Permission, Principal, Scope};
 use crate::audit::Action;
+use crate::domain::bounds::{MAX_BUDGET, MAX_POPULATION, within};
 use crate::domain::enums::PlacementType;
 use crate::entity::{budget, child_population};
 use crate::error::{AppError, AppResult};
@@ -89,8 +90,12 @@ impl StatisticsMutation {
     ) -> Result<Budget> {
         let (rc, p, scope) = require_write(ctx, Permission::BudgetWrite)?;
         check_year(year)?;
-        if amount < 0 {
-            return Err(AppError::bad_input("amount", "The amount must not be negative.").into());
+        if !within(amount, MAX_BUDGET) {
+            return Err(AppError::bad_input(
+                "amount",
+                format!("The amount must lie in 0-{MAX_BUDGET} SEK."),
+            )
+            .into());
         }
         let requested = unit_id
             .as_ref()
@@ -134,8 +139,12 @@ impl StatisticsMutation {
         let (rc, p, scope) = require_write(ctx, Permission::BudgetWrite)?;
         let unit = target_unit(&p, scope, unit_id.as_ref())?;
         check_year(year)?;
-        if count <= 0 {
-            return Err(AppError::bad_input("count", "The count must be at least 1.").into());
+        if !(1..=MAX_POPULATION).contains(&count) {
+            return Err(AppError::bad_input(
+                "count",
+                format!("The count must lie in 1-{MAX_POPULATION}."),
+            )
+            .into());
         }
         let state = ctx.data::<AppState>()?;
         set_population(state, ctx, rc, (year, unit), count).await?;

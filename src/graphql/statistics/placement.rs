@@ -96,8 +96,11 @@ fn statement(
          )",
         values = values.join(", "),
     );
-    let aggregates = "CAST(COUNT(DISTINCT b.cid) AS BIGINT), CAST(COUNT(DISTINCT b.pid) AS BIGINT), \
-         CAST(SUM(b.days) AS BIGINT), CAST(SUM(b.days * b.daily_cost) AS BIGINT)";
+    let aggregates = format!(
+        "CAST(COUNT(DISTINCT b.cid) AS BIGINT), CAST(COUNT(DISTINCT b.pid) AS BIGINT), \
+         CAST(SUM(b.days) AS BIGINT), {}",
+        q.cost_sum("b.days", "b.daily_cost")
+    );
     let nulls: Vec<&str> = COLUMNS.iter().map(|d| null_sql(*d)).collect();
     let mut branches = Vec::new();
     if !dims.is_empty() {

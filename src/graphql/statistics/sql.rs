@@ -72,6 +72,22 @@ impl Sql {
         }
     }
 
+    /// The sum of `days * cost` over a group, as BIGINT, without overflow
+    /// on either database: PostgreSQL sums in NUMERIC, SQLite in floating
+    /// point (exact for sums below 2^53 SEK), and both saturate at the
+    /// largest BIGINT. Inputs are bounded (`domain::bounds`), so only rows
+    /// written before the bounds existed can come near it.
+    pub fn cost_sum(&self, days: &str, cost: &str) -> String {
+        if self.pg() {
+            format!(
+                "CAST(LEAST(SUM(CAST({days} AS NUMERIC) * {cost}), {max}) AS BIGINT)",
+                max = i64::MAX
+            )
+        } else {
+            format!("CAST(MIN(TOTAL(CAST({days} AS REAL) * {cost}), 9.2e18) AS INTEGER)")
+        }
+    }
+
     /// The condition on `children c` that keeps the figures inside the
     /// scope of the caller's `STATISTICS_READ`: the whole municipality, the
     /// caller's unit, or the caller's own caseload.
