@@ -208,13 +208,13 @@ async fn values_that_would_poison_shared_figures_are_refused() {
         );
         let today = pin_born(&hearth::domain::today().format("%Y%m%d").to_string());
         ok(&app.gql(Some(&anna), CREATE_CHILD, child(&today)).await);
-        // Rows written before the bounds existed: every placement costs the
-        // largest BIGINT a day. The shared figures still answer, saturated.
-        placement::Entity::update_many()
+        // Whatever code writes, the database refuses a daily cost out of
+        // bounds (migration 000007), so the shared figures stay whole.
+        let poisoned = placement::Entity::update_many()
             .col_expr(placement::Column::DailyCost, Expr::value(i64::MAX))
             .exec(&app.state.db)
-            .await
-            .expect("poison");
+            .await;
+        assert!(poisoned.is_err(), "the database refuses the value");
         let year = hearth::domain::today().year();
         let (from, to) = (format!("{}-01-01", year - 2), format!("{year}-12-31"));
         for token in [&erik, &maria] {

@@ -72,11 +72,12 @@ impl Sql {
         }
     }
 
-    /// The sum of `days * cost` over a group, as BIGINT, without overflow
-    /// on either database: PostgreSQL sums in NUMERIC, SQLite in floating
-    /// point (exact for sums below 2^53 SEK), and both saturate at the
-    /// largest BIGINT. Inputs are bounded (`domain::bounds`), so only rows
-    /// written before the bounds existed can come near it.
+    /// The sum of `days * cost` over a group, as BIGINT and exact (no
+    /// floating point for money). PostgreSQL sums in NUMERIC and saturates
+    /// at the largest BIGINT, so a row written before the bounds existed
+    /// cannot fail everyone's figures. SQLite sums integers exactly; the
+    /// bounds (`domain::bounds`: at most 1,000,000 SEK a day, dates within
+    /// 1900–2200) keep a single row below 2^37 SEK, far from overflow.
     pub fn cost_sum(&self, days: &str, cost: &str) -> String {
         if self.pg() {
             format!(
@@ -84,7 +85,7 @@ impl Sql {
                 max = i64::MAX
             )
         } else {
-            format!("CAST(MIN(TOTAL(CAST({days} AS REAL) * {cost}), 9.2e18) AS INTEGER)")
+            format!("SUM(CAST({days} AS INTEGER) * {cost})")
         }
     }
 
