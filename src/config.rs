@@ -31,6 +31,7 @@ pub struct Config {
     pub access: AccessConfig,
     pub audit: AuditConfig,
     pub log: LogConfig,
+    pub limits: LimitsConfig,
 }
 
 /// HTTP server and GraphQL limits.
@@ -44,6 +45,36 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     pub max_depth: usize,
     pub max_complexity: usize,
+}
+
+/// Bounds on a request, checked on the raw document before it is parsed
+/// (`crate::limits`), so that no request can crash, starve or flood Hearth.
+/// Every refusal is `QUERY_TOO_COMPLEX` naming the limit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Deepest field nesting, counted through fragment spreads; inline
+    /// fragments and introspection (`__schema`, `__type`) do not count.
+    pub max_depth: u64,
+    /// Deepest nesting of list and object values (arguments, variable
+    /// defaults, list types): what overflowed the parser's stack.
+    pub max_value_depth: u64,
+    /// Most lexical tokens in one document.
+    pub max_tokens: u64,
+    /// Most aliases in one document.
+    pub max_aliases: u64,
+    /// Most directives in one document.
+    pub max_directives: u64,
+    /// Most operations in one batch.
+    pub max_batch: u64,
+    /// Highest cost of an operation: every field costs 1, and the fields
+    /// below a list count once per expected element (`first`, capped at the
+    /// largest page, or `list_estimate` for lists without paging).
+    pub max_cost: u64,
+    /// Expected length of a list without paging (`placements`, `reasons`).
+    pub list_estimate: u64,
+    /// Largest serialized response; a larger one is replaced by a refusal.
+    pub max_response_bytes: usize,
 }
 
 /// Database connection.
@@ -180,6 +211,22 @@ impl Config {
             bail!(
                 "HEARTH_AUDIT__TIMEZONE is not a known time zone: {:?}",
                 self.audit.timezone
+            );
+        }
+        let l = &self.limits;
+        if [
+            l.max_depth,
+            l.max_value_depth,
+            l.max_tokens,
+            l.max_batch,
+            l.max_cost,
+            l.list_estimate,
+        ]
+        .contains(&0)
+            || l.max_response_bytes == 0
+        {
+            bail!(
+                "every HEARTH_LIMITS__* setting except max_aliases and max_directives must be positive"
             );
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {

@@ -24,8 +24,9 @@ pub enum AppError {
     TooManyRequests,
     /// The account is locked after repeated failed logins.
     AccountLocked,
-    /// The query exceeds depth or complexity limits.
-    QueryTooComplex,
+    /// The request exceeds a limit (`crate::limits`); the message names the
+    /// limit, the value found and the maximum.
+    QueryTooComplex(String),
     /// Anything else; the detail is logged, never shown.
     Internal(String),
 }
@@ -57,7 +58,7 @@ impl AppError {
             Self::Conflict(_) => "CONFLICT",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
             Self::AccountLocked => "ACCOUNT_LOCKED",
-            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -72,7 +73,7 @@ impl AppError {
             Self::Conflict(message) => message.clone(),
             Self::TooManyRequests => "Too many requests; try again later.".into(),
             Self::AccountLocked => "The account is locked; try again later.".into(),
-            Self::QueryTooComplex => "The query is too deep or too complex.".into(),
+            Self::QueryTooComplex(message) => message.clone(),
             Self::Internal(_) => {
                 "An internal error occurred. Quote the request id to support.".into()
             }

@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod graphql_errors;
+pub mod limits;
 pub mod request;
 pub mod server;
 pub mod state;

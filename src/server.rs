@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLBatchRequest;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -22,6 +22,7 @@ use crate::audit::AuditBuffer;
 use crate::error::AppError;
 use crate::graphql::{HearthSchema, loaders::new_loader};
 use crate::graphql_errors::DeferredErrors;
+use crate::limits::{Guard, Refusal};
 use crate::request::{RequestContext, SharedPrincipal};
 use crate::state::AppState;
 
@@ -53,12 +54,14 @@ async fn server_request_id(
 pub struct Metrics {
     requests: AtomicU64,
     audit_failures: AtomicU64,
+    limit_refusals: AtomicU64,
 }
 
 #[derive(Clone)]
 struct App {
     state: AppState,
     schema: HearthSchema,
+    guard: Arc<Guard>,
 }
 
 /// Builds the router with all layers.
@@ -66,7 +69,12 @@ pub fn router(state: AppState) -> Router {
     let schema = crate::graphql::build(&state.config.server);
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
     let body_limit = state.config.server.body_limit_bytes;
-    let app = App { state, schema };
+    let guard = Arc::new(Guard::new(&state.config.limits, &schema.sdl()));
+    let app = App {
+        state,
+        schema,
+        guard,
+    };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
@@ -99,10 +107,12 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
     let body = format!(
         "# TYPE hearth_graphql_requests_total counter\nhearth_graphql_requests_total {}\n\
          # TYPE hearth_audit_write_failures_total counter\nhearth_audit_write_failures_total {}\n\
-         # TYPE hearth_sql_statements_total counter\nhearth_sql_statements_total {}\n",
+         # TYPE hearth_sql_statements_total counter\nhearth_sql_statements_total {}\n\
+         # TYPE hearth_limit_refusals_total counter\nhearth_limit_refusals_total {}\n",
         m.requests.load(Ordering::Relaxed),
         m.audit_failures.load(Ordering::Relaxed),
-        app.state.statements.get()
+        app.state.statements.get(),
+        m.limit_refusals.load(Ordering::Relaxed)
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
@@ -124,7 +134,10 @@ async fn graphql_get(
         Err(_) => return (StatusCode::BAD_REQUEST, "malformed GraphQL request").into_response(),
     };
     // Mutations never over GET (GraphQL over HTTP): a GET must be safe.
-    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+    // Only a document within the limits is parsed here; `execute` refuses
+    // the others before anything parses them.
+    let within_limits = app.guard.check(&request.query, &request.variables).is_ok();
+    if within_limits && let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
         let mutation = doc.operations.iter().any(|(name, op)| {
             let selected = request
                 .operation_name
@@ -216,6 +229,19 @@ async fn execute(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let (requests, single) = match batch {
+        async_graphql::BatchRequest::Single(r) => (vec![r], true),
+        async_graphql::BatchRequest::Batch(rs) => (rs, false),
+    };
+    // Before anything parses a document, and before the database is asked
+    // who the caller is: a hostile document costs a linear scan, no more.
+    let checks = match app.guard.check_batch(requests.len()) {
+        Err(refusal) => Err(refusal),
+        Ok(()) => Ok(requests
+            .iter()
+            .map(|r| app.guard.check(&r.query, &r.variables))
+            .collect::<Vec<_>>()),
+    };
     let principal = match authenticate(&app, &headers).await {
         Ok(p) => p,
         Err(e) => return failure(&request_id, &e),
@@ -229,13 +255,22 @@ async fn execute(
         client_addr: Some(addr.ip().to_string()),
         audit: AuditBuffer::default(),
     };
-    let (requests, single) = match batch {
-        async_graphql::BatchRequest::Single(r) => (vec![r], true),
-        async_graphql::BatchRequest::Batch(rs) => (rs, false),
+    let mut events = Vec::new();
+    let checks = match checks {
+        Ok(checks) => checks,
+        Err(refusal) => {
+            // The whole batch is refused, as one response and one event.
+            let response = refuse(&app, &refusal, &rc, None, &mut events);
+            return respond(&app, &headers, &request_id, events, response).await;
+        }
     };
     let mut responses = Vec::with_capacity(requests.len());
-    let mut events = Vec::new();
-    for request in requests {
+    for (request, check) in requests.into_iter().zip(checks) {
+        if let Err(refusal) = check {
+            let name = request.operation_name.clone();
+            responses.push(refuse(&app, &refusal, &rc, name, &mut events));
+            continue;
+        }
         // Each operation of a batch gets its own audit buffer, recorded
         // under its own name; its own held-back errors; and its own loader,
         // so what one operation loaded ahead never outlives a write made by
@@ -261,11 +296,65 @@ async fn execute(
         events.extend(op_rc.audit.drain().into_iter().map(|e| (actor.clone(), e)));
         responses.push(r);
     }
-    let mut response = if single {
+    let response = if single {
         async_graphql::BatchResponse::Single(responses.remove(0))
     } else {
         async_graphql::BatchResponse::Batch(responses)
     };
+    let mut response = response;
+    crate::graphql_errors::add_codes(&mut response, &request_id);
+    let mut body = serde_json::to_vec(&response).unwrap_or_default();
+    if let Err(refusal) = app.guard.check_response(body.len()) {
+        // What was read is recorded (it left the database); the response
+        // does not leave.
+        let refused = refuse(&app, &refusal, &rc, None, &mut events);
+        body = serde_json::to_vec(&refused).unwrap_or_default();
+        response = async_graphql::BatchResponse::Single(refused);
+    }
+    send(&app, &headers, &request_id, events, response, body).await
+}
+
+/// The response for a refused request (or operation of a batch), with its
+/// audit event added to `events`.
+fn refuse(
+    app: &App,
+    refusal: &Refusal,
+    rc: &RequestContext,
+    operation: Option<String>,
+    events: &mut Vec<(crate::audit::Actor, crate::audit::NewEvent)>,
+) -> async_graphql::Response {
+    app.state
+        .metrics
+        .limit_refusals
+        .fetch_add(1, Ordering::Relaxed);
+    events.push((rc.actor(operation.as_deref()), refusal.event()));
+    refusal.response()
+}
+
+/// Serializes a refusal of the whole request and sends it after its event
+/// is written.
+async fn respond(
+    app: &App,
+    headers: &HeaderMap,
+    request_id: &str,
+    events: Vec<(crate::audit::Actor, crate::audit::NewEvent)>,
+    response: async_graphql::Response,
+) -> Response {
+    let mut response = async_graphql::BatchResponse::Single(response);
+    crate::graphql_errors::add_codes(&mut response, request_id);
+    let body = serde_json::to_vec(&response).unwrap_or_default();
+    send(app, headers, request_id, events, response, body).await
+}
+
+/// Writes the events, then sends `body` (the serialized `response`).
+async fn send(
+    app: &App,
+    headers: &HeaderMap,
+    request_id: &str,
+    events: Vec<(crate::audit::Actor, crate::audit::NewEvent)>,
+    response: async_graphql::BatchResponse,
+    body: Vec<u8>,
+) -> Response {
     if let Err(e) = app.state.audit.write(events).await {
         // Fail closed: without its trace, no data leaves.
         app.state
@@ -273,22 +362,28 @@ async fn execute(
             .audit_failures
             .fetch_add(1, Ordering::Relaxed);
         tracing::error!(error = ?e, "audit write failed; response withheld");
-        return failure(&request_id, &AppError::internal("audit write failed"));
+        return failure(request_id, &AppError::internal("audit write failed"));
     }
-    crate::graphql_errors::add_codes(&mut response, &request_id);
     let wants_graphql_response = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/graphql-response+json"));
     let status = crate::graphql_errors::status(&response, wants_graphql_response);
-    let mut http = GraphQLResponse::from(response).into_response();
+    // As `GraphQLResponse` builds it, from the body serialized once.
+    let mut http = Response::new(axum::body::Body::from(body));
     *http.status_mut() = status;
-    if wants_graphql_response {
-        http.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/graphql-response+json"),
-        );
+    let h = http.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/graphql-response+json"),
+    );
+    if response.is_ok()
+        && let Some(cache_control) = response.cache_control().value()
+        && let Ok(value) = HeaderValue::from_str(&cache_control)
+    {
+        h.insert(header::CACHE_CONTROL, value);
     }
+    h.extend(response.http_headers());
     http
 }
 

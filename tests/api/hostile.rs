@@ -257,7 +257,9 @@ async fn an_invisible_justification_is_no_justification() {
 #[tokio::test]
 async fn refusal_floods_are_one_event_with_the_right_count() {
     for backend in backends() {
-        let app = TestApp::demo(backend).await;
+        // 130 aliases: above the default limit (15), as a deployment that
+        // raises it could still see; what is checked here is the count.
+        let app = TestApp::demo_with(backend, |c| c.limits.max_aliases = 200).await;
         let kid = protected_child_of(&app, "anna.case").await;
         let bo = user_named(&app, "bo.case").await;
         let outside = caseload::Entity::find()
@@ -415,7 +417,9 @@ async fn a_placement_in_a_setting_outside_scope_is_flagged() {
 async fn a_client_that_hangs_up_still_leaves_its_trace() {
     use tokio::io::AsyncWriteExt;
     for backend in backends() {
-        let app = TestApp::demo(backend).await;
+        // A batch of 41, above the default limit (10): slow enough to hang
+        // up on before it ends.
+        let app = TestApp::demo_with(backend, |c| c.limits.max_batch = 50).await;
         let kid = protected_child_of(&app, "anna.case").await;
         let anna = app.login("anna.case").await;
         let heavy = "{children(first:500){edges{node{id placements{id setting{__typename}}}}}}";

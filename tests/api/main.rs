@@ -13,6 +13,7 @@ mod foureyes;
 mod hostile;
 mod http;
 mod insider;
+mod limits;
 mod malformed;
 mod matrix;
 mod pipeline;

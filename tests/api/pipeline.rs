@@ -47,7 +47,8 @@ pub(crate) async fn first_child(app: &TestApp, token: &str, protected: bool) -> 
 #[tokio::test]
 async fn refusals_are_recorded_once_with_a_count_and_pin_probes_are_flagged() {
     for backend in backends() {
-        let app = TestApp::demo(backend).await;
+        // 30 aliases, above the default limit (15): the count is checked.
+        let app = TestApp::demo_with(backend, |c| c.limits.max_aliases = 50).await;
         let anna = app.login("anna.case").await;
         let bo = app.login("bo.case").await;
         let annas = first_child(&app, &anna, false).await;
