@@ -128,6 +128,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
 
 async fn serve(state: crate::state::AppState) -> anyhow::Result<()> {
     let bind = state.config.server.bind.clone();
+    let state_grace = state.config.server.shutdown_grace_secs;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e} (set HEARTH_SERVER__BIND)"))?;
@@ -135,12 +136,46 @@ async fn serve(state: crate::state::AppState) -> anyhow::Result<()> {
     println!("Hearth serves http://{bind}/graphql");
     let app =
         crate::server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let grace = std::time::Duration::from_secs(state_grace);
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    });
+    // In-flight requests (each writes its audit events before answering)
+    // get the grace period; after it the process exits regardless.
+    let mut stopping = stopping_rx;
+    tokio::select! {
+        result = server => result?,
+        _ = async {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(grace_secs = grace.as_secs(), "grace period over; exiting"),
+    }
     Ok(())
+}
+
+/// Resolves at SIGTERM (how orchestrators stop a service) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
 }
 
 async fn seed_demo(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {

@@ -45,6 +45,13 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Bearer token `/metrics` requires. Empty: `/metrics` is open in
+    /// development and absent (404) in production, where counters would
+    /// tell anyone how the service is used.
+    pub metrics_token: String,
+    /// Seconds in-flight requests (and their audit writes) get to finish
+    /// after SIGTERM or Ctrl-C before the process exits.
+    pub shutdown_grace_secs: u64,
 }
 
 /// Bounds on a request, checked on the raw document before it is parsed

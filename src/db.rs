@@ -82,11 +82,33 @@ fn sqlite_file(url: &str) -> Option<String> {
 }
 
 /// Applies pending migrations.
+/// The migrations run in one transaction that first takes a lock, so
+/// processes starting together migrate one after the other and the second
+/// finds nothing pending (DDL is transactional on both databases). On
+/// PostgreSQL the lock is an advisory lock; on SQLite it is the database's
+/// write lock, taken by a first write (the second process waits for it).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
-        .await
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let failed = |e: DbErr| anyhow::anyhow!("migration failed: {e}");
+    let txn = db.begin().await.map_err(failed)?;
+    let lock = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            vec![format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")]
+        }
+        _ => vec![
+            "CREATE TABLE IF NOT EXISTS migration_lock (id INTEGER PRIMARY KEY)".to_owned(),
+            "INSERT OR REPLACE INTO migration_lock (id) VALUES (1)".to_owned(),
+        ],
+    };
+    for statement in lock {
+        txn.execute_unprepared(&statement).await.map_err(failed)?;
+    }
+    Migrator::up(&txn, None).await.map_err(failed)?;
+    txn.commit().await.map_err(failed)
 }
+
+/// Key of the PostgreSQL advisory lock migrations hold ("HEARTHMG").
+const MIGRATION_LOCK: i64 = 0x4845_4152_5448_4d47;
 
 /// Whether every migration has been applied (for `/readyz`).
 pub async fn migrations_current(db: &DatabaseConnection) -> bool {

@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(axum::middleware::from_fn(server_request_id))
+        .layer(axum::middleware::map_response(security_headers))
 }
 
 async fn readyz(State(app): State<App>) -> StatusCode {
@@ -102,7 +103,28 @@ async fn readyz(State(app): State<App>) -> StatusCode {
     }
 }
 
-async fn metrics(State(app): State<App>) -> impl IntoResponse {
+/// Whether two byte strings are equal, in time independent of where they
+/// differ (a token compared byte by byte would leak its prefix by timing).
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+    let token = &app.state.config.server.metrics_token;
+    if token.is_empty() {
+        if app.state.config.is_production() {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+    } else {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !same_secret(sent.as_bytes(), token.as_bytes()) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+    }
     let m = &app.state.metrics;
     let body = format!(
         "# TYPE hearth_graphql_requests_total counter\nhearth_graphql_requests_total {}\n\
@@ -114,7 +136,19 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
         app.state.statements.get(),
         m.limit_refusals.load(Ordering::Relaxed)
     );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// Headers every response carries: no MIME sniffing, and nothing cached,
+/// since GraphQL answers hold personal data.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 async fn graphql_get(

@@ -60,7 +60,8 @@ pub fn build(server: &ServerConfig) -> HearthSchema {
     .extension(crate::graphql_errors::NullOnError)
     .extension(crate::audit::opname::OperationName);
     if !server.introspection {
-        builder = builder.disable_introspection();
+        // "Did you mean ...?" would tell the schema to whoever guesses.
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
 }

@@ -36,7 +36,7 @@ pub struct TestApp {
 }
 
 /// Drops a test's PostgreSQL database when the test ends, passed or failed.
-struct DropDatabase {
+pub struct DropDatabase {
     admin: String,
     name: String,
 }
@@ -72,7 +72,11 @@ impl Drop for DropDatabase {
     }
 }
 
-async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<DropDatabase>) {
+/// A new empty database for `backend`, dropped (PostgreSQL) with the guard.
+pub async fn database_url(
+    backend: Backend,
+    dir: &tempfile::TempDir,
+) -> (String, Option<DropDatabase>) {
     match backend {
         Backend::Sqlite => (
             format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),

@@ -17,6 +17,7 @@ mod limits;
 mod malformed;
 mod matrix;
 mod pipeline;
+mod production;
 mod protected_trace;
 mod reach;
 mod schema;
