@@ -108,3 +108,57 @@ fn create_admin_reads_the_password_from_stdin_and_checks_it() {
     assert!(verify.status.success());
     assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));
 }
+
+/// SIGTERM (how an orchestrator stops a service) used to kill the process at
+/// once; now `serve` stops accepting, finishes what is in flight, and exits
+/// normally.
+#[cfg(unix)]
+#[test]
+fn serve_exits_cleanly_on_sigterm() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = hearth(dir.path())
+        .args(["serve"])
+        .env("HEARTH_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("HEARTH_SERVER__SHUTDOWN_GRACE_SECS", "5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let healthy = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.starts_with("HTTP/1.1 200")
+    });
+    assert!(healthy, "the server came up");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the server did not stop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(
+        status.success(),
+        "exited normally, not by the signal: {status:?}"
+    );
+}
