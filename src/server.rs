@@ -226,7 +226,14 @@ async fn execute(
         client_request_id: headers
             .get(CLIENT_REQUEST_ID)
             .map(|v| crate::audit::event::clean(&String::from_utf8_lossy(v.as_bytes()), 100)),
-        client_addr: Some(addr.ip().to_string()),
+        client_addr: Some(
+            crate::auth::guard::client_ip(
+                &app.state.config.auth.trusted_proxies,
+                addr.ip(),
+                &headers,
+            )
+            .to_string(),
+        ),
         audit: AuditBuffer::default(),
     };
     let (requests, single) = match batch {
@@ -281,8 +288,13 @@ async fn execute(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/graphql-response+json"));
     let status = crate::graphql_errors::status(&response, wants_graphql_response);
+    let retry_after = crate::graphql_errors::retry_after(&response);
     let mut http = GraphQLResponse::from(response).into_response();
     *http.status_mut() = status;
+    if let Some(secs) = retry_after {
+        http.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     if wants_graphql_response {
         http.headers_mut().insert(
             header::CONTENT_TYPE,

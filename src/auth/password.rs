@@ -31,7 +31,8 @@ pub fn check_rules(password: &str, field: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Hashes a password (blocking work on the blocking pool).
+/// Hashes a password on the blocking pool, without a bound on how many run
+/// at once: for command-line tools and tests. Servers use `HashPool::hash`.
 pub async fn hash(password: &str) -> AppResult<String> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || hash_blocking(&password))
@@ -50,31 +51,33 @@ pub fn hash_blocking(password: &str) -> AppResult<String> {
 
 /// A hash of a random password, verified against when the user does not
 /// exist, so that an unknown user and a wrong password take the same time.
+/// Built once per process; `prepare` builds it at start-up, so no request
+/// pays for it or waits on it.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| hash_blocking("dummy-password-never-valid-0000").unwrap_or_default())
 }
 
-/// Verifies `password` against `stored`, or against the dummy hash when
-/// there is no user. Returns false for no user.
-pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
-    let password = password.to_owned();
-    let real = stored.is_some();
-    let stored = stored.map(str::to_owned);
-    tokio::task::spawn_blocking(move || {
-        let text: &str = match &stored {
-            Some(s) => s,
-            None => dummy_hash(),
-        };
-        let ok = PasswordHash::new(text)
-            .map(|parsed| {
-                argon2()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        ok && real
+/// Builds the dummy hash (blocking work on the blocking pool).
+pub async fn prepare() -> AppResult<()> {
+    tokio::task::spawn_blocking(|| {
+        dummy_hash();
     })
     .await
     .map_err(AppError::internal)
+}
+
+/// Verifies `password` against `stored`, or against the dummy hash when
+/// there is no user, synchronously. Returns false for no user. Servers call
+/// it through `HashPool::verify`, which bounds how many run at once.
+pub fn verify_blocking(password: &str, stored: Option<&str>) -> bool {
+    let text = stored.unwrap_or_else(|| dummy_hash());
+    let ok = PasswordHash::new(text)
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false);
+    ok && stored.is_some()
 }

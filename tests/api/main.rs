@@ -13,6 +13,7 @@ mod foureyes;
 mod hostile;
 mod http;
 mod insider;
+mod login_limits;
 mod matrix;
 mod pipeline;
 mod protected_trace;
