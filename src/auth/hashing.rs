@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::password;
 use crate::config::AuthConfig;
@@ -40,6 +40,49 @@ pub struct HashPool {
     max_waiting: usize,
     max_wait: Duration,
     gauges: Arc<Gauges>,
+}
+
+/// A hashing thread reserved for one check.
+pub struct Slot<'a> {
+    pool: &'a HashPool,
+    permit: OwnedSemaphorePermit,
+}
+
+impl Slot<'_> {
+    /// Runs `work` on the reserved thread.
+    pub async fn run<T: Send + 'static>(
+        self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> AppResult<T> {
+        let Slot { pool, permit } = self;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let gauges = pool.gauges.clone();
+        let job: Job = Box::new(move || {
+            let now = gauges.running.fetch_add(1, Ordering::SeqCst) + 1;
+            gauges.peak.fetch_max(now, Ordering::SeqCst);
+            let out = work();
+            gauges.running.fetch_sub(1, Ordering::SeqCst);
+            gauges.done.fetch_add(1, Ordering::SeqCst);
+            drop(permit);
+            let _ = tx.send(out);
+        });
+        pool.jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(job)
+            .map_err(|_| AppError::internal("hashing threads gone"))?;
+        rx.await
+            .map_err(|_| AppError::internal("hashing job failed"))
+    }
+
+    /// Verifies `pw` against `stored`, or against the dummy hash when there
+    /// is no user (false then), so both take the same time.
+    pub async fn verify(self, pw: &str, stored: Option<&str>) -> AppResult<bool> {
+        let pw = pw.to_owned();
+        let stored = stored.map(str::to_owned);
+        self.run(move || password::verify_blocking(&pw, stored.as_deref()))
+            .await
+    }
 }
 
 /// Undoes a waiting count however the wait ends (also when dropped).
@@ -93,12 +136,10 @@ impl HashPool {
         })
     }
 
-    /// Runs `work` on a hashing thread, or refuses with `TOO_MANY_REQUESTS`
-    /// when the queue is full or the wait too long.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> AppResult<T> {
+    /// Waits for a hashing thread, or refuses with `TOO_MANY_REQUESTS` when
+    /// the queue is full or the wait too long. The thread is the caller's
+    /// until the returned slot runs its check (or is dropped).
+    pub async fn reserve(&self) -> AppResult<Slot<'_>> {
         let g = &self.gauges;
         let waiting = Waiting(&g.waiting);
         if g.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting + self.threads {
@@ -109,34 +150,24 @@ impl HashPool {
         }
         let permit = tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned()).await;
         drop(waiting);
-        let permit = match permit {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(e)) => return Err(AppError::internal(e)),
+        match permit {
+            Ok(Ok(permit)) => Ok(Slot { pool: self, permit }),
+            Ok(Err(e)) => Err(AppError::internal(e)),
             Err(_) => {
                 g.refused.fetch_add(1, Ordering::Relaxed);
-                return Err(AppError::TooManyRequests {
+                Err(AppError::TooManyRequests {
                     retry_after_secs: self.max_wait.as_secs().max(1),
-                });
+                })
             }
-        };
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let gauges = self.gauges.clone();
-        let job: Job = Box::new(move || {
-            let now = gauges.running.fetch_add(1, Ordering::SeqCst) + 1;
-            gauges.peak.fetch_max(now, Ordering::SeqCst);
-            let out = work();
-            gauges.running.fetch_sub(1, Ordering::SeqCst);
-            gauges.done.fetch_add(1, Ordering::SeqCst);
-            drop(permit);
-            let _ = tx.send(out);
-        });
-        self.jobs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .send(job)
-            .map_err(|_| AppError::internal("hashing threads gone"))?;
-        rx.await
-            .map_err(|_| AppError::internal("hashing job failed"))
+        }
+    }
+
+    /// Runs `work` on a hashing thread (`reserve`, then `Slot::run`).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> AppResult<T> {
+        self.reserve().await?.run(work).await
     }
 
     /// Hashes a new password.
@@ -148,10 +179,7 @@ impl HashPool {
     /// Verifies `pw` against `stored`, or against the dummy hash when there
     /// is no user (false then), so both take the same time.
     pub async fn verify(&self, pw: &str, stored: Option<&str>) -> AppResult<bool> {
-        let pw = pw.to_owned();
-        let stored = stored.map(str::to_owned);
-        self.run(move || password::verify_blocking(&pw, stored.as_deref()))
-            .await
+        self.reserve().await?.verify(pw, stored).await
     }
 
     /// Hashing threads (the most checks at once).

@@ -137,6 +137,9 @@ pub async fn login(
     guard.admit_address(rc.client_addr.as_deref())?;
     guard.admit_username(username)?;
     guard.prune(&state.db).await?;
+    // A hashing thread first: an attempt refused for a full queue must not
+    // count as a failed login, since it is never judged.
+    let slot = guard.hashing.reserve().await?;
     let max = state.config.auth.max_failed_logins;
     // A name no user can have is never stored; it fails like a wrong password.
     let counted = token::is_username(username);
@@ -165,8 +168,7 @@ pub async fn login(
     } else {
         None
     };
-    let ok = guard
-        .hashing
+    let ok = slot
         .verify(pw, found.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     let now = Utc::now();
