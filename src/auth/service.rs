@@ -136,7 +136,10 @@ pub async fn login(
     let guard = &state.login_guard;
     guard.admit_address(rc.client_addr.as_deref())?;
     guard.admit_username(username)?;
-    guard.prune(&state.db).await?;
+    if let Err(e) = guard.prune(&state.db).await {
+        // Pruning is housekeeping: the login goes on without it.
+        tracing::warn!(error = ?e, "pruning login attempts failed");
+    }
     // A hashing thread first: an attempt refused for a full queue must not
     // count as a failed login, since it is never judged.
     let slot = guard.hashing.reserve().await?;
