@@ -104,7 +104,27 @@ pub struct AuthConfig {
     /// Maximum lifetime of a session (a login), refreshes included.
     pub session_max_secs: i64,
     pub max_failed_logins: i32,
+    /// How long a name stays locked; failures older than this are forgotten.
     pub lockout_secs: i64,
+    /// Threads that check passwords (argon2id, 19 MiB each); 0: one per core.
+    pub hash_threads: usize,
+    /// Checks that may wait for a hashing thread; more are refused at once.
+    pub hash_queue: usize,
+    /// Longest wait for a hashing thread before `TOO_MANY_REQUESTS`.
+    pub hash_wait_ms: u64,
+    /// Login and refresh attempts one client address may make at once...
+    pub login_per_address_burst: u32,
+    /// ...and then per minute.
+    pub login_per_address_per_minute: u32,
+    /// Login (and password change) attempts per username at once...
+    pub login_per_username_burst: u32,
+    /// ...and then per minute.
+    pub login_per_username_per_minute: u32,
+    /// Addresses, and usernames, each limiter remembers (oldest forgotten).
+    pub rate_limit_entries: usize,
+    /// Proxies (IP addresses) whose `X-Forwarded-For` names the client;
+    /// empty: the connection's address is the client's.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -206,6 +226,7 @@ impl Config {
                 "token and session lifetimes must be positive (HEARTH_AUTH__ACCESS_TOKEN_TTL_SECS, HEARTH_AUTH__REFRESH_TOKEN_TTL_SECS, HEARTH_AUTH__SESSION_MAX_SECS)"
             );
         }
+        self.validate_login_limits()?;
         if !(1..=24 * 60).contains(&self.access.emergency_access_minutes) {
             bail!("HEARTH_ACCESS__EMERGENCY_ACCESS_MINUTES must be between 1 and 1440");
         }
@@ -238,6 +259,39 @@ impl Config {
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!("HEARTH_LOG__FORMAT must be text or json");
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    fn validate_login_limits(&self) -> anyhow::Result<()> {
+        use anyhow::bail;
+        let a = &self.auth;
+        if a.hash_wait_ms == 0 || a.hash_threads > 256 {
+            bail!(
+                "HEARTH_AUTH__HASH_WAIT_MS must be positive and HEARTH_AUTH__HASH_THREADS at most 256"
+            );
+        }
+        if [
+            a.login_per_address_burst,
+            a.login_per_address_per_minute,
+            a.login_per_username_burst,
+            a.login_per_username_per_minute,
+        ]
+        .contains(&0)
+            || a.rate_limit_entries == 0
+        {
+            bail!(
+                "login limits (HEARTH_AUTH__LOGIN_PER_*, HEARTH_AUTH__RATE_LIMIT_ENTRIES) must be positive"
+            );
+        }
+        if let Some(bad) = a
+            .trusted_proxies
+            .iter()
+            .find(|p| p.parse::<std::net::IpAddr>().is_err())
+        {
+            bail!("HEARTH_AUTH__TRUSTED_PROXIES holds {bad:?}, which is not an IP address");
         }
         Ok(())
     }

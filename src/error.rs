@@ -20,8 +20,9 @@ pub enum AppError {
     BadInput { field: String, message: String },
     /// The change conflicts with existing data.
     Conflict(String),
-    /// Too many requests or attempts.
-    TooManyRequests,
+    /// Too many requests or attempts; the client may retry after
+    /// `retry_after_secs` (the `Retry-After` header and `extensions.retryAfter`).
+    TooManyRequests { retry_after_secs: u64 },
     /// The account is locked after repeated failed logins.
     AccountLocked,
     /// The request exceeds a limit (`crate::limits`); the message names the
@@ -56,7 +57,7 @@ impl AppError {
             Self::NotFound => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
-            Self::TooManyRequests => "TOO_MANY_REQUESTS",
+            Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             Self::AccountLocked => "ACCOUNT_LOCKED",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Self::Internal(_) => "INTERNAL",
@@ -71,7 +72,7 @@ impl AppError {
             Self::NotFound => "No such record.".into(),
             Self::BadInput { message, .. } => message.clone(),
             Self::Conflict(message) => message.clone(),
-            Self::TooManyRequests => "Too many requests; try again later.".into(),
+            Self::TooManyRequests { .. } => "Too many requests; try again later.".into(),
             Self::AccountLocked => "The account is locked; try again later.".into(),
             Self::QueryTooComplex(message) => message.clone(),
             Self::Internal(_) => {
@@ -107,6 +108,9 @@ impl ErrorExtensions for AppError {
             e.set("code", self.code());
             if let Self::BadInput { field, .. } = self {
                 e.set("field", field.as_str());
+            }
+            if let Self::TooManyRequests { retry_after_secs } = self {
+                e.set("retryAfter", *retry_after_secs);
             }
         })
     }

@@ -84,9 +84,43 @@ pub fn add_codes(batch: &mut BatchResponse, request_id: &str) {
     }
 }
 
-/// HTTP status: with `application/graphql-response+json`, a request that
-/// failed before execution (no data at all) is 400; otherwise 200.
+fn responses(batch: &BatchResponse) -> &[Response] {
+    match batch {
+        BatchResponse::Single(r) => std::slice::from_ref(r),
+        BatchResponse::Batch(rs) => rs,
+    }
+}
+
+/// The longest `extensions.retryAfter` of the `TOO_MANY_REQUESTS` errors, if
+/// any: the value of the `Retry-After` header.
+pub fn retry_after(batch: &BatchResponse) -> Option<u64> {
+    responses(batch)
+        .iter()
+        .flat_map(|r| &r.errors)
+        .filter_map(|e| {
+            let ext = e.extensions.as_ref()?;
+            if ext.get("code")? != &Value::from("TOO_MANY_REQUESTS") {
+                return None;
+            }
+            match ext.get("retryAfter") {
+                Some(Value::Number(n)) => n.as_u64(),
+                _ => Some(1),
+            }
+        })
+        .max()
+}
+
+/// HTTP status: 429 when nothing was delivered (no data in any response)
+/// and a limit was the reason; with `application/graphql-response+json`, a
+/// request that failed before execution (no data at all) is 400; otherwise
+/// 200.
 pub fn status(batch: &BatchResponse, graphql_response: bool) -> StatusCode {
+    let nothing = responses(batch)
+        .iter()
+        .all(|r| r.data == Value::Null || r.data == Value::Object(Default::default()));
+    if nothing && retry_after(batch).is_some() {
+        return StatusCode::TOO_MANY_REQUESTS;
+    }
     let failed = |r: &Response| {
         r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
     };

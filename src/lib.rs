@@ -27,6 +27,10 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
     db::migrate(&db).await?;
     let keys = Arc::new(auth::token::TokenKeys::new(&config.auth));
     let audit = audit::AuditWriter::start(db.clone());
+    let login_guard = Arc::new(auth::guard::LoginGuard::start(&config.auth)?);
+    auth::password::prepare()
+        .await
+        .map_err(|e| anyhow::anyhow!("building the dummy password hash: {e:?}"))?;
     Ok(state::AppState {
         db,
         config: Arc::new(config),
@@ -35,5 +39,6 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
         statements,
         permissions: Arc::default(),
         metrics: server::new_metrics(),
+        login_guard,
     })
 }

@@ -286,7 +286,14 @@ async fn execute(
         client_request_id: headers
             .get(CLIENT_REQUEST_ID)
             .map(|v| crate::audit::event::clean(&String::from_utf8_lossy(v.as_bytes()), 100)),
-        client_addr: Some(addr.ip().to_string()),
+        client_addr: Some(
+            crate::auth::guard::client_ip(
+                &app.state.config.auth.trusted_proxies,
+                addr.ip(),
+                &headers,
+            )
+            .to_string(),
+        ),
         audit: AuditBuffer::default(),
     };
     let mut events = Vec::new();
@@ -403,6 +410,7 @@ async fn send(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/graphql-response+json"));
     let status = crate::graphql_errors::status(&response, wants_graphql_response);
+    let retry_after = crate::graphql_errors::retry_after(&response);
     // As `GraphQLResponse` builds it, from the body serialized once.
     let mut http = Response::new(axum::body::Body::from(body));
     *http.status_mut() = status;
@@ -411,6 +419,9 @@ async fn send(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/graphql-response+json"),
     );
+    if let Some(secs) = retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     if response.is_ok()
         && let Some(cache_control) = response.cache_control().value()
         && let Ok(value) = HeaderValue::from_str(&cache_control)

@@ -23,6 +23,8 @@ pub struct AppState {
     pub statements: Arc<StatementCounter>,
     /// Users' roles and permissions, checked against the access version.
     pub permissions: Arc<crate::access::principal::PermissionCache>,
+    /// Bounded password hashing and login rate limits.
+    pub login_guard: Arc<crate::auth::guard::LoginGuard>,
     /// Request counters, for metrics.
     pub metrics: Arc<crate::server::Metrics>,
 }

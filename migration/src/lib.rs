@@ -15,6 +15,7 @@ mod m20261122_000004_access_version;
 mod m20261207_000005_sessions;
 mod m20261207_000006_grant_requests;
 mod m20261207_000007_bounds;
+mod m20261207_000008_login_attempts_seen;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000005_sessions::Migration),
             Box::new(m20261207_000006_grant_requests::Migration),
             Box::new(m20261207_000007_bounds::Migration),
+            Box::new(m20261207_000008_login_attempts_seen::Migration),
         ]
     }
 }

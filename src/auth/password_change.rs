@@ -5,7 +5,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use super::password;
 use super::service::record;
 use crate::audit::{Action, NewEvent};
 use crate::entity::{refresh_token, session, user};
@@ -45,13 +44,20 @@ pub async fn change_password(
         .one(&state.db)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if !password::verify(current, Some(&row.password_hash)).await? {
+    // Each wrong `current` costs a hash: counted like a login of the name.
+    let guard = &state.login_guard;
+    guard.admit_username(&row.username)?;
+    if !guard
+        .hashing
+        .verify(current, Some(&row.password_hash))
+        .await?
+    {
         return Err(AppError::bad_input(
             "current",
             "The current password is wrong.",
         ));
     }
-    let hash = password::hash(new).await?;
+    let hash = guard.hashing.hash(new).await?;
     let txn = state.db.begin().await?;
     // Only if the password is still the one just verified: a parallel
     // change cannot be overwritten unseen.

@@ -14,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 pub use super::password_change::{change_password, revoke_all_sessions};
-use super::{password, token};
+use super::token;
 use crate::audit::{Action, NewEvent, Outcome, chain};
 use crate::entity::{refresh_token, session, user};
 use crate::error::{AppError, AppResult};
@@ -56,7 +56,7 @@ pub(super) async fn record(
 }
 
 /// One statement in the backend's placeholder style (`$1` is `?1` in SQLite).
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => sql.to_owned(),
         _ => sql.replace('$', "?"),
@@ -98,15 +98,21 @@ async fn issue(
 /// Counts one attempt for `username` before it is judged, in one statement:
 /// the attempt's number, or `None` while the name is locked. Counting
 /// first means parallel attempts cannot all be judged before one locks.
+/// Failures older than the lockout period are forgotten (counting restarts
+/// at 1), so their rows can be pruned.
 async fn charge_attempt(state: &AppState, username: &str) -> AppResult<Option<i32>> {
     let backend = state.db.get_database_backend();
+    let now = Utc::now();
+    let forgotten = now - Duration::seconds(state.config.auth.lockout_secs);
     let stmt = statement(
         backend,
-        "INSERT INTO login_attempts (username, failures) VALUES ($1, 1) \
-         ON CONFLICT (username) DO UPDATE SET failures = login_attempts.failures + 1 \
+        "INSERT INTO login_attempts (username, failures, last_attempt_at) VALUES ($1, 1, $2) \
+         ON CONFLICT (username) DO UPDATE SET failures = CASE \
+         WHEN login_attempts.last_attempt_at IS NULL OR login_attempts.last_attempt_at <= $3 \
+         THEN 1 ELSE login_attempts.failures + 1 END, last_attempt_at = $2 \
          WHERE login_attempts.locked_until IS NULL OR login_attempts.locked_until <= $2 \
          RETURNING failures",
-        vec![username.into(), Utc::now().into()],
+        vec![username.into(), now.into(), forgotten.into()],
     );
     let row = state.db.query_one_raw(stmt).await?;
     Ok(match row {
@@ -117,7 +123,9 @@ async fn charge_attempt(state: &AppState, username: &str) -> AppResult<Option<i3
 
 /// Checks credentials. Lockout is counted per username tried, so an unknown
 /// name locks exactly as a real one does, and unknown user and wrong
-/// password give the same error after the same work.
+/// password give the same error after the same work. Before anything else,
+/// the attempt is counted against the client address's and the username's
+/// rate limits (`TOO_MANY_REQUESTS` beyond them).
 pub async fn login(
     state: &AppState,
     rc: &RequestContext,
@@ -125,6 +133,16 @@ pub async fn login(
     username: &str,
     pw: &str,
 ) -> AppResult<Issued> {
+    let guard = &state.login_guard;
+    guard.admit_address(rc.client_addr.as_deref())?;
+    guard.admit_username(username)?;
+    if let Err(e) = guard.prune(&state.db).await {
+        // Pruning is housekeeping: the login goes on without it.
+        tracing::warn!(error = ?e, "pruning login attempts failed");
+    }
+    // A hashing thread first: an attempt refused for a full queue must not
+    // count as a failed login, since it is never judged.
+    let slot = guard.hashing.reserve().await?;
     let max = state.config.auth.max_failed_logins;
     // A name no user can have is never stored; it fails like a wrong password.
     let counted = token::is_username(username);
@@ -153,7 +171,9 @@ pub async fn login(
     } else {
         None
     };
-    let ok = password::verify(pw, found.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let ok = slot
+        .verify(pw, found.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
     let now = Utc::now();
     let backend = state.db.get_database_backend();
     let txn = state.db.begin().await?;
@@ -248,6 +268,7 @@ pub async fn refresh(
     operation: Option<&str>,
     presented: &str,
 ) -> AppResult<Issued> {
+    state.login_guard.admit_address(rc.client_addr.as_deref())?;
     let hash = token::refresh_hash(presented);
     let now = Utc::now();
     let txn = state.db.begin().await?;

@@ -140,6 +140,16 @@ impl TestApp {
         let (url, database) = database_url(backend, &dir).await;
         config.database.url = url;
         config.database.max_connections = 5;
+        // Every test logs in from 127.0.0.1, and some fire 20 logins or
+        // refreshes at once at one name: the login rate limits are raised
+        // here, and `login_limits` puts the defaults back to test them. A
+        // password check takes about 0.5 s in a debug build (15 times a
+        // release build's), so the wait for a hashing thread is raised too.
+        config.auth.login_per_address_burst = 10_000;
+        config.auth.login_per_address_per_minute = 10_000;
+        config.auth.login_per_username_burst = 10_000;
+        config.auth.login_per_username_per_minute = 10_000;
+        config.auth.hash_wait_ms = 60_000;
         adjust(&mut config);
         let state = hearth::build_state(config).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -14,6 +14,7 @@ mod hostile;
 mod http;
 mod insider;
 mod limits;
+mod login_limits;
 mod malformed;
 mod matrix;
 mod pipeline;

@@ -187,7 +187,11 @@ impl AdminMutation {
             .as_ref()
             .map(|u| parse_id(u, "unitId"))
             .transpose()?;
-        let hash = password::hash(&input.temporary_password).await?;
+        let hash = state
+            .login_guard
+            .hashing
+            .hash(&input.temporary_password)
+            .await?;
         let now = Utc::now();
         let txn = state.db.begin().await.map_err(AppError::from)?;
         if user::Entity::find()
