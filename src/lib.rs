@@ -13,6 +13,7 @@ pub mod error;
 pub mod graphql;
 pub mod graphql_errors;
 pub mod limits;
+pub mod ops;
 pub mod request;
 pub mod server;
 pub mod state;

@@ -2,7 +2,7 @@
 //! handler that writes a request's audit events before its response.
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -49,19 +49,19 @@ async fn server_request_id(
     next.run(req).await
 }
 
-/// Request counters for `/metrics`.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    requests: AtomicU64,
-    audit_failures: AtomicU64,
-    limit_refusals: AtomicU64,
-}
+pub use crate::ops::{Metrics, new_metrics};
 
 #[derive(Clone)]
 struct App {
     state: AppState,
     schema: HearthSchema,
     guard: Arc<Guard>,
+}
+
+impl axum::extract::FromRef<App> for AppState {
+    fn from_ref(app: &App) -> AppState {
+        app.state.clone()
+    }
 }
 
 /// Builds the router with all layers.
@@ -78,8 +78,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics))
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
@@ -91,64 +91,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(axum::middleware::from_fn(server_request_id))
-        .layer(axum::middleware::map_response(security_headers))
-}
-
-async fn readyz(State(app): State<App>) -> StatusCode {
-    let ping = app.state.db.ping().await.is_ok();
-    if ping && crate::db::migrations_current(&app.state.db).await {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    }
-}
-
-/// Whether two byte strings are equal, in time independent of where they
-/// differ (a token compared byte by byte would leak its prefix by timing).
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
-    let token = &app.state.config.server.metrics_token;
-    if token.is_empty() {
-        if app.state.config.is_production() {
-            return StatusCode::NOT_FOUND.into_response();
-        }
-    } else {
-        let sent = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        if !same_secret(sent.as_bytes(), token.as_bytes()) {
-            return StatusCode::UNAUTHORIZED.into_response();
-        }
-    }
-    let m = &app.state.metrics;
-    let body = format!(
-        "# TYPE hearth_graphql_requests_total counter\nhearth_graphql_requests_total {}\n\
-         # TYPE hearth_audit_write_failures_total counter\nhearth_audit_write_failures_total {}\n\
-         # TYPE hearth_sql_statements_total counter\nhearth_sql_statements_total {}\n\
-         # TYPE hearth_limit_refusals_total counter\nhearth_limit_refusals_total {}\n",
-        m.requests.load(Ordering::Relaxed),
-        m.audit_failures.load(Ordering::Relaxed),
-        app.state.statements.get(),
-        m.limit_refusals.load(Ordering::Relaxed)
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
-}
-
-/// Headers every response carries: no MIME sniffing, and nothing cached,
-/// since GraphQL answers hold personal data.
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+        .layer(axum::middleware::map_response(crate::ops::security_headers))
 }
 
 async fn graphql_get(
@@ -441,9 +384,4 @@ fn failure(request_id: &str, err: &AppError) -> Response {
         "errors": [{ "message": err.user_message(), "extensions": { "code": err.code(), "requestId": request_id } }]
     });
     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
-}
-
-/// Shared metrics handle.
-pub fn new_metrics() -> Arc<Metrics> {
-    Arc::new(Metrics::default())
 }

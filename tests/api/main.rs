@@ -11,6 +11,7 @@ mod auth;
 mod foundation;
 mod foureyes;
 mod hostile;
+mod hostile_trace;
 mod http;
 mod insider;
 mod limits;
