@@ -191,3 +191,23 @@ pub fn may_assign_caseload(
 pub fn may_name_secretary(p: &Principal, scope: Scope, secretary: Uuid, creating: bool) -> bool {
     scope != Scope::Own || (creating && secretary == p.user_id)
 }
+
+/// The review flag of a new placement. Placing a child in a setting makes
+/// its contact details part of the child's record for the caller
+/// (`reach::Rule::SettingsWhereCaseloadIsPlaced`). A setting the caller
+/// could not read before is allowed, since placements are planned across
+/// units, but flagged, so that a placement made only to reach an address
+/// is found in review.
+pub async fn placement_flag<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    p: &Principal,
+    setting_id: Uuid,
+) -> AppResult<Option<&'static str>> {
+    use sea_orm::{EntityTrait, QueryFilter};
+    let readable = crate::entity::care_setting::Entity::find_by_id(setting_id)
+        .filter(super::scope::settings(p))
+        .one(db)
+        .await?
+        .is_some();
+    Ok((!readable).then_some("placement in a setting outside the caller's scope"))
+}

@@ -11,6 +11,7 @@
 pub mod cost;
 mod lex;
 pub mod scan;
+pub mod shape;
 
 use std::collections::HashSet;
 

@@ -204,6 +204,17 @@ impl TestApp {
             .expect("json body")
     }
 
+    /// The demo user named `name`, read from the database (test setup).
+    pub async fn user(&self, name: &str) -> hearth::entity::user::Model {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        hearth::entity::user::Entity::find()
+            .filter(hearth::entity::user::Column::Username.eq(name))
+            .one(&self.state.db)
+            .await
+            .expect("db")
+            .unwrap_or_else(|| panic!("no user {name}"))
+    }
+
     /// Logs in; returns the access token.
     pub async fn login(&self, username: &str) -> String {
         let body = self

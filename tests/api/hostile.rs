@@ -7,22 +7,13 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::harness::{DEMO_PASSWORD, TestApp, backends, codes};
-use hearth::entity::{caseload, child, user, user_role};
+use hearth::entity::{caseload, child, user_role};
 
 const ADMIN_ROLE: &str = "00000000-0000-4000-8000-000000000006";
 
 pub(crate) fn data(body: &Value) -> &Value {
     assert!(body["errors"].is_null(), "{body}");
     &body["data"]
-}
-
-async fn user_named(app: &TestApp, name: &str) -> user::Model {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(name))
-        .one(&app.state.db)
-        .await
-        .expect("db")
-        .expect("demo user")
 }
 
 /// Events of `actor` with `outcome`, as the auditor lists them.
@@ -45,7 +36,7 @@ pub(crate) async fn events_of(app: &TestApp, actor: &str, outcome: &str) -> Vec<
 }
 
 pub(crate) async fn protected_child_of(app: &TestApp, username: &str) -> child::Model {
-    let u = user_named(app, username).await;
+    let u = app.user(username).await;
     let mine: Vec<uuid::Uuid> = caseload::Entity::find()
         .filter(caseload::Column::UserId.eq(u.id))
         .all(&app.state.db)
@@ -137,8 +128,8 @@ async fn unit_moves_and_admin_grants_need_the_right_second_person() {
     for backend in backends() {
         let app = TestApp::demo(backend).await;
         let adam = app.login("adam.admin").await;
-        let maria = user_named(&app, "maria.manager").await;
-        let bo = user_named(&app, "bo.case").await;
+        let maria = app.user("maria.manager").await;
+        let bo = app.user("bo.case").await;
         let units = app.gql(Some(&adam), "{units{id}}", json!({})).await;
         let other = data(&units)["units"]
             .as_array()
@@ -232,7 +223,7 @@ async fn a_protected_address_cannot_be_confirmed_by_writing_it() {
 async fn an_invisible_justification_is_no_justification() {
     for backend in backends() {
         let app = TestApp::demo(backend).await;
-        let bo = user_named(&app, "bo.case").await;
+        let bo = app.user("bo.case").await;
         let theirs = caseload::Entity::find()
             .filter(caseload::Column::UserId.eq(bo.id))
             .one(&app.state.db)
@@ -261,7 +252,7 @@ async fn refusal_floods_are_one_event_with_the_right_count() {
         // raises it could still see; what is checked here is the count.
         let app = TestApp::demo_with(backend, |c| c.limits.max_aliases = 200).await;
         let kid = protected_child_of(&app, "anna.case").await;
-        let bo = user_named(&app, "bo.case").await;
+        let bo = app.user("bo.case").await;
         let outside = caseload::Entity::find()
             .filter(caseload::Column::UserId.eq(bo.id))
             .one(&app.state.db)
@@ -312,7 +303,7 @@ async fn a_refused_grant_decision_is_recorded_once() {
     for backend in backends() {
         let app = TestApp::demo(backend).await;
         let adam = app.login("adam.admin").await;
-        let bo = user_named(&app, "bo.case").await;
+        let bo = app.user("bo.case").await;
         let asked = app
             .gql(
                 Some(&adam),

@@ -9,17 +9,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::harness::{TestApp, backends, codes, error_at};
-use hearth::entity::{care_setting, caseload, child, placement, user};
-
-async fn user_id(app: &TestApp, name: &str) -> Uuid {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(name))
-        .one(&app.state.db)
-        .await
-        .expect("db")
-        .expect("demo user")
-        .id
-}
+use hearth::entity::{care_setting, caseload, child, placement};
 
 fn current(p: &placement::Model) -> bool {
     let today = hearth::domain::today();
@@ -39,7 +29,7 @@ async fn a_foster_care_worker_sees_placements_in_their_homes_only() {
     for backend in backends() {
         let app = TestApp::demo(backend).await;
         let db = &app.state.db;
-        let fredrik = user_id(&app, "fredrik.foster").await;
+        let fredrik = app.user("fredrik.foster").await.id;
         let homes: HashSet<Uuid> = care_setting::Entity::find()
             .filter(care_setting::Column::SecretaryId.eq(fredrik))
             .all(db)
@@ -113,7 +103,7 @@ async fn contact_details_only_where_a_caseload_child_is_placed_now() {
     for backend in backends() {
         let app = TestApp::demo(backend).await;
         let db = &app.state.db;
-        let anna = user_id(&app, "anna.case").await;
+        let anna = app.user("anna.case").await.id;
         let caseload: HashSet<Uuid> = caseload::Entity::find()
             .filter(caseload::Column::UserId.eq(anna))
             .filter(caseload::Column::ToDate.is_null())

@@ -2,8 +2,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -110,17 +109,7 @@ impl PlacementMutation {
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::bad_input("settingId", "No such care setting."))?;
-        // Placing a child in a setting makes its contact details part of
-        // the child's record for the caller (access.md, "Scopes"). A setting
-        // the caller could not read before is allowed (placements are
-        // planned across units) but flagged, so that a placement made only
-        // to reach an address is found in review.
-        let outside = care_setting::Entity::find_by_id(setting_id)
-            .filter(crate::access::scope::settings(&p))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?
-            .is_none();
+        let flag = crate::access::writes::placement_flag(&txn, &p, setting_id).await?;
         if setting.status.as_deref() == Some("CLOSED") {
             return Err(AppError::Conflict("The foster home is closed.".into()).into());
         }
@@ -165,7 +154,6 @@ impl PlacementMutation {
             after: snapshot(&row, &input.reasons),
             justification: None,
         };
-        let flag = outside.then_some("placement in a setting outside the caller's scope");
         record_change_flagged(&txn, ctx, rc, change, flag).await?;
         txn.commit().await.map_err(AppError::from)?;
         tracing::info!(placement_id = %row.id, child_id = %child.id, "placement created");

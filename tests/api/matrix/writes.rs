@@ -3,7 +3,7 @@
 //! protected identity, over HTTP, including the fields of the object the
 //! mutation returns. Each role gets a fresh demo municipality, so one
 //! role's changes cannot decide another's cells.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -14,15 +14,6 @@ use crate::harness::{TestApp, backends};
 use hearth::entity::{care_setting, child, placement, unit, user};
 
 const JUSTIFICATION: &str = "Court decision received today, reference 123";
-
-async fn user_named(app: &TestApp, name: &str) -> user::Model {
-    user::Entity::find()
-        .filter(user::Column::Username.eq(name))
-        .one(&app.state.db)
-        .await
-        .expect("db")
-        .expect("demo user")
-}
 
 /// The mutation document and variables that change `f` of record `id`.
 async fn request(
@@ -70,7 +61,7 @@ async fn request(
             (doc("UpdateChildInput"), json!({"id": id, "i": input}))
         }
         "assignCaseWorker" => {
-            let bo = user_named(app, "bo.case").await;
+            let bo = app.user("bo.case").await;
             (
                 format!(
                     "mutation($c: ID!, $u: ID!) {{ m: assignCaseWorker(childId: $c, userId: $u) {{ {ret} }} }}"
@@ -160,7 +151,7 @@ async fn write_matrix_holds_for_every_role_writable_field_and_scope() {
         for (role, username) in ROLES {
             let app = TestApp::demo(backend).await;
             let subjects = subjects::find(&app).await;
-            let caller = user_named(&app, username).await;
+            let caller = app.user(username).await;
             let token = app.login(username).await;
             for f in FIELDS {
                 let object = write_spec::object_of(f.mutation);
@@ -230,7 +221,7 @@ async fn create_matrix_holds_for_every_role_and_target_unit() {
         let mut bad = Vec::new();
         let mut serial = 600;
         for (role, username) in ROLES {
-            let caller = user_named(&app, username).await;
+            let caller = app.user(username).await;
             let other_unit = units
                 .iter()
                 .find(|u| Some(u.id) != caller.unit_id)
