@@ -10,6 +10,8 @@ const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 const PRODUCTION_TOML: &str = include_str!("../config/production.toml");
 /// The development JWT secret; production refuses it.
 pub const DEV_JWT_SECRET: &str = "development-secret-change-me-0123456789abcdef";
+/// The development cell-key secret of the statistics; production refuses it.
+pub const DEV_CELL_KEY_SECRET: &str = "development-cell-key-secret-0123456789abcdef";
 /// `HEARTH_*` variables that are not settings (they belong to the command
 /// line tools and the tests), so they are not treated as unknown keys.
 const NOT_SETTINGS: &[&str] = &[
@@ -32,6 +34,21 @@ pub struct Config {
     pub audit: AuditConfig,
     pub log: LogConfig,
     pub limits: LimitsConfig,
+    pub statistics: StatisticsConfig,
+}
+
+/// Disclosure control of statistics (`crate::domain::statistics`, README
+/// "Statistics and disclosure control"). Secret in production: whoever
+/// knows the secret can remove the noise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsConfig {
+    /// Key of the cell-key hash, at least 32 bytes.
+    pub cell_key_secret: String,
+    /// Published placement days are multiples of this.
+    pub days_base: i64,
+    /// Published costs (SEK) are multiples of this.
+    pub cost_base: i64,
 }
 
 /// HTTP server and GraphQL limits.
@@ -213,6 +230,20 @@ impl Config {
                  HEARTH_AUTH__JWT_SECRET to a random value of at least 32 bytes"
             );
         }
+        let st = &self.statistics;
+        if st.cell_key_secret.len() < 32
+            || (self.is_production() && st.cell_key_secret == DEV_CELL_KEY_SECRET)
+        {
+            bail!(
+                "the statistics cell-key secret is missing, shorter than 32 bytes or the development \
+                 value: set HEARTH_STATISTICS__CELL_KEY_SECRET to a random value of at least 32 bytes"
+            );
+        }
+        if !(1..=10_000).contains(&st.days_base) || !(1..=100_000_000).contains(&st.cost_base) {
+            bail!(
+                "HEARTH_STATISTICS__DAYS_BASE must be 1-10000 and HEARTH_STATISTICS__COST_BASE 1-100000000"
+            );
+        }
         if self.database.url.is_empty() {
             bail!(
                 "no database URL: set HEARTH_DATABASE__URL (e.g. postgres://user:pw@host/hearth)"
@@ -306,6 +337,7 @@ mod tests {
         c.profile = "production".into();
         c.database.url = "postgres://db/hearth".into();
         c.auth.jwt_secret = "a-real-secret-of-more-than-32-bytes-0000".into();
+        c.statistics.cell_key_secret = "another-secret-of-more-than-32-bytes-111".into();
         c
     }
 
@@ -317,6 +349,12 @@ mod tests {
             c.auth.jwt_secret = secret.into();
             let err = c.validate().expect_err("refused").to_string();
             assert!(err.contains("HEARTH_AUTH__JWT_SECRET"), "{err}");
+        }
+        for secret in ["", "short-secret", DEV_CELL_KEY_SECRET] {
+            let mut c = production();
+            c.statistics.cell_key_secret = secret.into();
+            let err = c.validate().expect_err("refused").to_string();
+            assert!(err.contains("HEARTH_STATISTICS__CELL_KEY_SECRET"), "{err}");
         }
         let mut c = production();
         c.database.url.clear();

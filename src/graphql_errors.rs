@@ -37,7 +37,9 @@ fn field_in(message: &str) -> Option<String> {
     Some(name.rsplit('.').next().unwrap_or(name).to_owned())
 }
 
-fn fix(response: &mut Response, request_id: &str) {
+/// Adds the missing codes of one operation's response (idempotent), so that
+/// its refusals can be recorded before the batch is answered.
+pub fn add_codes_to(response: &mut Response, request_id: &str) {
     for error in &mut response.errors {
         let code = error
             .extensions
@@ -79,8 +81,8 @@ fn fix(response: &mut Response, request_id: &str) {
 /// `INTERNAL` errors.
 pub fn add_codes(batch: &mut BatchResponse, request_id: &str) {
     match batch {
-        BatchResponse::Single(r) => fix(r, request_id),
-        BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| fix(r, request_id)),
+        BatchResponse::Single(r) => add_codes_to(r, request_id),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| add_codes_to(r, request_id)),
     }
 }
 

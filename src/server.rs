@@ -273,6 +273,9 @@ async fn execute(
             .data(held.clone());
         let mut r = app.schema.execute(request).await;
         held.merge_into(&mut r);
+        // Codes first: async-graphql's own late refusals (its depth and
+        // complexity limits) have none until classified, and are refusals.
+        crate::graphql_errors::add_codes_to(&mut r, &request_id);
         crate::audit::refusals::record(&op_rc.audit, &r);
         let operation =
             crate::audit::opname::recorded_name(op_rc.audit.document_operation(), operation);

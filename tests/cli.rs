@@ -55,6 +55,25 @@ fn production_refuses_demo_and_weak_secrets_with_a_fix() {
         .output()
         .expect("run");
     assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("HEARTH_STATISTICS__CELL_KEY_SECRET"),
+        "the statistics secret is required too: {err}"
+    );
+    let out = hearth(dir.path())
+        .env("HEARTH_PROFILE", "production")
+        .env(
+            "HEARTH_AUTH__JWT_SECRET",
+            "a-production-secret-that-is-long-enough-1234",
+        )
+        .env(
+            "HEARTH_STATISTICS__CELL_KEY_SECRET",
+            "a-production-cell-key-secret-long-enough-5678",
+        )
+        .args(["serve", "--demo"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--demo is refused"));
     let out = hearth(dir.path())
         .env("HEARTH_SERVER__NOSUCHKEY", "1")

@@ -16,6 +16,7 @@ mod m20261207_000005_sessions;
 mod m20261207_000006_grant_requests;
 mod m20261207_000007_bounds;
 mod m20261207_000008_login_attempts_seen;
+mod m20261207_000009_statistics_keys;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000006_grant_requests::Migration),
             Box::new(m20261207_000007_bounds::Migration),
             Box::new(m20261207_000008_login_attempts_seen::Migration),
+            Box::new(m20261207_000009_statistics_keys::Migration),
         ]
     }
 }

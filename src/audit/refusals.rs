@@ -15,7 +15,10 @@ use async_graphql::{PathSegment, Response, Value};
 use super::{Action, AuditBuffer, NewEvent, Outcome};
 
 /// The codes that mean "refused" rather than "malformed" or "failed".
-const REFUSALS: &[&str] = &["FORBIDDEN", "NOT_FOUND", "CONFLICT"];
+/// `QUERY_TOO_COMPLEX` here comes from async-graphql's own depth and
+/// complexity checks, which run after `limits` let the document through;
+/// the refusals of `limits` never reach a response that is recorded here.
+const REFUSALS: &[&str] = &["FORBIDDEN", "NOT_FOUND", "CONFLICT", "QUERY_TOO_COMPLEX"];
 
 fn path_text(path: &[PathSegment]) -> String {
     path.iter()
@@ -56,7 +59,7 @@ pub fn record(buffer: &AuditBuffer, response: &Response) {
         }
         let (count, paths) = by_code.entry(code).or_default();
         *count += 1;
-        if paths.len() < MAX_PATHS {
+        if paths.len() < MAX_PATHS && !error.path.is_empty() {
             paths.insert(path_shape(&error.path));
         }
     }

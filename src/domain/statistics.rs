@@ -3,9 +3,19 @@
 //! duration histogram, and small-cell suppression. The database computes the
 //! figures; these functions decide how they are grouped and what may be
 //! published.
+pub mod perturbation;
+
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
+
+/// Whether `[from, to]` is a whole number of consecutive calendar months
+/// (a month, a quarter, a year, or a union of consecutive ones): the only
+/// periods published to callers under disclosure control, so that two
+/// allowed periods differ by at least a month of every placement's days.
+pub fn whole_months(from: NaiveDate, to: NaiveDate) -> bool {
+    from.day() == 1 && to.succ_opt().is_none_or(|next| next.day() == 1) && from <= to
+}
 
 /// Fewest children a published figure may be about.
 pub const MIN_CHILDREN: i64 = 3;
@@ -235,6 +245,18 @@ mod tests {
         assert_eq!(s[1].from, d(2024, 1, 1));
         assert_eq!(s[2].to, d(2025, 2, 1));
         assert!(year_segments(d(2024, 1, 2), d(2024, 1, 1)).is_empty());
+    }
+
+    #[test]
+    fn whole_months_only() {
+        assert!(whole_months(d(2024, 1, 1), d(2024, 1, 31)));
+        assert!(whole_months(d(2024, 2, 1), d(2024, 2, 29)));
+        assert!(whole_months(d(2023, 11, 1), d(2025, 3, 31)));
+        assert!(!whole_months(d(2024, 1, 1), d(2024, 1, 30)));
+        assert!(!whole_months(d(2024, 1, 2), d(2024, 1, 31)));
+        assert!(!whole_months(d(2024, 2, 1), d(2024, 2, 28)));
+        assert!(whole_months(d(2023, 2, 1), d(2023, 2, 28)));
+        assert!(!whole_months(d(2024, 2, 1), d(2024, 1, 31)));
     }
 
     #[test]

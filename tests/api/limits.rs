@@ -4,6 +4,8 @@
 //! ordinary query is answered; and the refusal leaves a trace.
 use std::time::{Duration, Instant};
 
+use hearth::entity::audit_event;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, backends, codes};
@@ -211,5 +213,42 @@ async fn a_response_above_the_size_limit_is_refused() {
         let message = big["errors"][0]["message"].as_str().expect("message");
         assert!(message.contains("max_response_bytes"), "{message}");
         assert!(big["data"].is_null(), "{big}");
+    }
+}
+
+/// async-graphql's own depth and complexity checks run after `limits` let a
+/// document through; their refusals are refusals too, and leave a trace.
+#[tokio::test]
+async fn late_depth_and_complexity_refusals_are_recorded() {
+    for backend in backends() {
+        let app = TestApp::demo_with(backend, |c| {
+            c.server.max_complexity = 3;
+            c.server.max_depth = 3;
+        })
+        .await;
+        let anna = app.login("anna.case").await;
+        let wide = json!({ "query": "query Wide { me { id username } again: me { id } }" });
+        let deep =
+            json!({ "query": "query Deep { children(first: 1) { edges { node { id } } } }" });
+        for (body, name) in [(wide, "Wide"), (deep, "Deep")] {
+            let (refused, _) = post(&app, Some(&anna), &body).await;
+            assert_eq!(codes(&refused), vec!["QUERY_TOO_COMPLEX"], "{refused}");
+            assert!(refused["data"].is_null(), "{refused}");
+            // The limits of this app refuse an auditor's query too: read the
+            // log from the database.
+            let recorded = audit_event::Entity::find()
+                .filter(audit_event::Column::Action.eq("REFUSED"))
+                .filter(audit_event::Column::OperationName.eq(name))
+                .filter(audit_event::Column::ActorUsername.eq("anna.case"))
+                .all(&app.state.db)
+                .await
+                .expect("db");
+            assert_eq!(recorded.len(), 1, "{name}: {recorded:#?}");
+            assert!(
+                recorded[0].fields.contains("QUERY_TOO_COMPLEX"),
+                "{recorded:#?}"
+            );
+            assert_eq!(recorded[0].outcome, "DENIED");
+        }
     }
 }

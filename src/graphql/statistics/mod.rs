@@ -6,8 +6,11 @@
 //! Every figure is computed by one aggregate SQL statement per request
 //! (`placement`, `shares`, `budget`), inside the scope of the caller's
 //! `STATISTICS_READ`. Callers who may not read cases in the whole of that
-//! scope get small-cell suppression (`crate::domain::statistics`). Every
-//! statistics read is audited as an aggregate read with no subject child.
+//! scope are under disclosure control (issue 11): whole months only, and
+//! counts, days and costs perturbed by the cell-key method
+//! (`crate::domain::statistics::perturbation`); budget lines keep small-cell
+//! suppression. Every statistics read is audited as an aggregate read with
+//! no subject child.
 mod budget;
 pub mod mutation;
 mod placement;
@@ -22,6 +25,9 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::access::{Permission, Principal, Scope, require};
 use crate::audit::{Action, NewEvent};
+use crate::config::Config;
+use crate::domain::statistics::perturbation::CellKeys;
+use crate::domain::statistics::whole_months;
 use crate::error::{AppError, AppResult};
 use crate::request::RequestContext;
 use crate::state::AppState;
@@ -41,9 +47,10 @@ pub(crate) struct Caller<'a> {
     principal: Arc<Principal>,
     /// The scope of the caller's `STATISTICS_READ`: whose placements count.
     scope: Scope,
-    /// Whether small cells must be withheld: the caller may not read the
-    /// cases (`CHILD_READ`) of the whole scope the figures cover.
+    /// Whether the caller is under disclosure control: they may not read
+    /// the cases (`CHILD_READ`) of the whole scope the figures cover.
     suppress: bool,
+    config: Arc<Config>,
 }
 
 impl Caller<'_> {
@@ -52,11 +59,59 @@ impl Caller<'_> {
         self.scope == Scope::All
     }
 
+    /// The cell keys of figures about `family` (`placements`: placements
+    /// with a day in the period; `ended`: placements ended in it) over
+    /// `[from, to]`, for a caller under disclosure control; `None` for a
+    /// caller who gets exact figures. The context holds no grouping: a cell
+    /// is named by its coordinates, so the same set of placements gets the
+    /// same noise in whatever query it appears.
+    pub(crate) fn cell_keys(
+        &self,
+        family: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Option<CellKeys<'_>> {
+        let st = &self.config.statistics;
+        self.suppress.then(|| {
+            CellKeys::new(
+                st.cell_key_secret.as_bytes(),
+                st.days_base,
+                st.cost_base,
+                format!("{family}|{from}|{to}"),
+            )
+        })
+    }
+
+    /// How this caller's figures are treated.
+    pub(crate) fn disclosure(&self) -> types::Disclosure {
+        if self.suppress {
+            types::Disclosure::Perturbed
+        } else {
+            types::Disclosure::Exact
+        }
+    }
+
+    /// Refuses a period a caller under disclosure control may not ask for:
+    /// anything but whole consecutive calendar months. Day-level periods
+    /// would let two answers differ by one placement's single day.
+    fn check_published_period(&self, from: NaiveDate, to: NaiveDate) -> AppResult<()> {
+        if !self.suppress || whole_months(from, to) {
+            return Ok(());
+        }
+        let field = if from.day() == 1 { "to" } else { "from" };
+        Err(AppError::bad_input(
+            field,
+            "Figures under disclosure control are published for whole calendar months, \
+             quarters and years, or consecutive runs of months: from must be the first day \
+             of a month and to the last day of a month.",
+        ))
+    }
+
     /// Notes the aggregate read for the audit log: no subject child, the
     /// query's name as entity id, and what was asked as fields.
     fn audit(&self, query: &str, mut fields: Vec<String>) {
         if self.suppress {
-            fields.push("suppressed".to_owned());
+            fields.push("perturbed".to_owned());
         }
         self.rc.audit.push(NewEvent {
             action: Action::Read,
@@ -77,11 +132,17 @@ fn covers(p: &Principal, permission: Permission, scope: Scope) -> bool {
 fn caller<'a>(ctx: &'a Context<'_>) -> AppResult<Caller<'a>> {
     let (rc, principal, scope) = require(ctx, Permission::StatisticsRead)?;
     let suppress = !covers(&principal, Permission::ChildRead, scope);
+    let config = ctx
+        .data::<AppState>()
+        .map_err(|_| AppError::internal("no state"))?
+        .config
+        .clone();
     Ok(Caller {
         rc,
         principal,
         scope,
         suppress,
+        config,
     })
 }
 
@@ -143,6 +204,7 @@ impl StatisticsQuery {
     ) -> Result<PlacementStatistics> {
         let who = caller(ctx)?;
         check_period(from, to)?;
+        who.check_published_period(from, to)?;
         let mut dims: Vec<StatisticsDimension> = Vec::new();
         for d in group_by.unwrap_or_default() {
             if !dims.contains(&d) {
@@ -192,6 +254,7 @@ impl StatisticsQuery {
     ) -> Result<ReasonShares> {
         let who = caller(ctx)?;
         check_period(from, to)?;
+        who.check_published_period(from, to)?;
         let state = ctx.data::<AppState>()?;
         let result = shares::reasons(&state.db, &who, from, to).await?;
         who.audit("reasonShares", period_fields(from, to));
@@ -208,6 +271,7 @@ impl StatisticsQuery {
     ) -> Result<PlacementDurations> {
         let who = caller(ctx)?;
         check_period(from, to)?;
+        who.check_published_period(from, to)?;
         let state = ctx.data::<AppState>()?;
         let result = shares::durations(&state.db, &who, from, to).await?;
         who.audit("placementDurations", period_fields(from, to));

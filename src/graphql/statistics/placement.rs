@@ -10,7 +10,8 @@ use super::types::{PlacementStatistics, StatisticsDimension as Dim, StatisticsRo
 use super::{Caller, parse_stored, rank};
 use crate::access::Scope;
 use crate::domain::enums::{LegalBasis, PlacementType, ReasonCategory, ReasonCode, Sex};
-use crate::domain::statistics::{AGE_GROUPS, Segment, age_thresholds, suppress, year_segments};
+use crate::domain::statistics::perturbation::Figures;
+use crate::domain::statistics::{AGE_GROUPS, Segment, age_thresholds, year_segments};
 use crate::domain::today;
 use crate::error::AppResult;
 
@@ -52,7 +53,9 @@ fn null_sql(dim: Dim) -> &'static str {
 }
 
 /// The statement: segments of the period (one, or one per calendar year)
-/// with the age thresholds on each segment's first day; `b`, one row per
+/// with the age thresholds on each segment's last day (a fixed reference
+/// date, so that moving the start of a period says nothing about a
+/// birthday); `b`, one row per
 /// placement and segment with its days inside; then the grouped rows, the
 /// total and the population figures of the years, as one `UNION ALL`.
 fn statement(
@@ -64,7 +67,7 @@ fn statement(
 ) -> String {
     let mut values = Vec::with_capacity(segments.len());
     for s in segments {
-        let [t7, t13, t18] = age_thresholds(s.from);
+        let [t7, t13, t18] = age_thresholds(s.to);
         values.push(format!(
             "({}, {}, {}, {}, {}, {}, {})",
             q.int(s.year),
@@ -88,7 +91,7 @@ fn statement(
                 p.legal_basis AS basis, c.sex AS sex,
                 CASE WHEN c.date_of_birth > seg.t7 THEN '{g0}' WHEN c.date_of_birth > seg.t13 THEN '{g1}'
                      WHEN c.date_of_birth > seg.t18 THEN '{g2}' ELSE '{g3}' END AS age_group,
-                {days} AS days, p.daily_cost AS daily_cost
+                {days} AS days, p.daily_cost AS daily_cost, p.stat_key AS skey
             FROM placements p
             JOIN children c ON c.id = p.child_id
             JOIN seg ON p.start_date <= seg.e
@@ -98,7 +101,7 @@ fn statement(
     );
     let aggregates = format!(
         "CAST(COUNT(DISTINCT b.cid) AS BIGINT), CAST(COUNT(DISTINCT b.pid) AS BIGINT), \
-         CAST(SUM(b.days) AS BIGINT), {}",
+         CAST(SUM(b.days) AS BIGINT), {}, CAST(SUM(b.skey) AS BIGINT)",
         q.cost_sum("b.days", "b.daily_cost")
     );
     let nulls: Vec<&str> = COLUMNS.iter().map(|d| null_sql(*d)).collect();
@@ -153,7 +156,7 @@ fn statement(
     let last = segments.last().map_or(0, |s| s.year);
     branches.push(format!(
         "SELECT CAST({POPULATION} AS INTEGER), {}, year, CAST({count} AS BIGINT), \
-         CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+         CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
          FROM child_population WHERE year BETWEEN {} AND {} GROUP BY year HAVING {count} IS NOT NULL",
         nulls[..nulls.len() - 1].join(", "),
         q.int(first),
@@ -162,11 +165,12 @@ fn statement(
     format!("{base}\n{}", branches.join("\nUNION ALL\n"))
 }
 
-/// A grouped row with its sort and suppression key (one ordinal per
-/// dimension, in the order asked for).
+/// A grouped row with its sort key (one ordinal per dimension, in the
+/// order asked for) and the sum of its placements' record keys.
 struct Cell {
     key: Vec<i64>,
     row: StatisticsRow,
+    record_keys: i64,
 }
 
 fn read_row(r: &Row, dims: &[Dim]) -> AppResult<Cell> {
@@ -212,17 +216,69 @@ fn read_row(r: &Row, dims: &[Dim]) -> AppResult<Cell> {
             Dim::Year => row.year.map_or(-1, i64::from),
         })
         .collect();
-    Ok(Cell { key, row })
+    Ok(Cell {
+        key,
+        row,
+        record_keys: r.number(12)?,
+    })
 }
 
-/// Withholds a row's figures.
-fn withhold(row: &mut StatisticsRow) {
-    row.children = None;
-    row.placements = None;
-    row.placement_days = None;
-    row.cost = None;
-    row.population_share = None;
-    row.suppressed = true;
+/// The cell's coordinates for its cell key: `DIMENSION=value` for each
+/// dimension but `YEAR` (which narrows the period instead), sorted, so
+/// that the order of `groupBy` does not matter. Empty for the total.
+fn coordinates(row: &StatisticsRow) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut add = |dim: Dim, value: Option<String>| {
+        if let Some(v) = value {
+            parts.push(format!("{}={v}", dim.as_str()));
+        }
+    };
+    add(
+        Dim::PlacementType,
+        row.placement_type.map(|v| v.as_str().to_owned()),
+    );
+    add(
+        Dim::LegalBasis,
+        row.legal_basis.map(|v| v.as_str().to_owned()),
+    );
+    add(Dim::Reason, row.reason.map(|v| v.as_str().to_owned()));
+    add(
+        Dim::ReasonCategory,
+        row.reason_category.map(|v| v.as_str().to_owned()),
+    );
+    add(Dim::Sex, row.sex.map(|v| v.as_str().to_owned()));
+    add(Dim::AgeGroup, row.age_group.clone());
+    parts.sort();
+    parts.join(",")
+}
+
+/// Replaces a row's figures by their published values when the caller is
+/// under disclosure control. The cell is the placements of the row's
+/// period (the year's part of it for a row per year) at its coordinates.
+fn publish(
+    who: &Caller<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+    record_keys: i64,
+    row: &mut StatisticsRow,
+) {
+    let Some(keys) = who.cell_keys("placements", from, to) else {
+        return;
+    };
+    let published = keys.publish(
+        &coordinates(row),
+        record_keys,
+        Figures {
+            children: row.children.unwrap_or(0),
+            placements: row.placements.unwrap_or(0),
+            days: row.placement_days.unwrap_or(0),
+            cost: row.cost.unwrap_or(0),
+        },
+    );
+    row.children = Some(published.children);
+    row.placements = Some(published.placements);
+    row.placement_days = Some(published.days);
+    row.cost = Some(published.cost);
 }
 
 /// Computes `placementStatistics` for the caller.
@@ -247,11 +303,16 @@ pub(super) async fn statistics(
     let result = q.run(db, text).await?;
     let mut cells = Vec::new();
     let mut total = StatisticsRow::default();
+    let mut total_keys = 0;
     let mut population: HashMap<i32, i64> = HashMap::new();
     for r in &result {
         match r.get::<i32>(0)? {
             GROUPED => cells.push(read_row(r, dims)?),
-            TOTAL => total = read_row(r, &[])?.row,
+            TOTAL => {
+                let cell = read_row(r, &[])?;
+                total = cell.row;
+                total_keys = cell.record_keys;
+            }
             _ => {
                 if let Some(year) = r.get::<Option<i32>>(7)? {
                     population.insert(year, r.number(8)?);
@@ -260,6 +321,20 @@ pub(super) async fn statistics(
         }
     }
     cells.sort_by(|a, b| a.key.cmp(&b.key));
+    publish(who, from, to, total_keys, &mut total);
+    for c in &mut cells {
+        let (f, t) = c
+            .row
+            .year
+            .and_then(|y| segments.iter().find(|s| s.year == y))
+            .map_or((from, to), |s| (s.from, s.to));
+        publish(who, f, t, c.record_keys, &mut c.row);
+    }
+    if who.cell_keys("placements", from, to).is_some() {
+        // A group published as no children is no group: a row would say
+        // that it has someone.
+        cells.retain(|c| c.row.children != Some(0));
+    }
     // The population of the row's year; a row that is not per year has one
     // only when the whole period lies in one calendar year.
     let single_year = (from.year() == to.year()).then_some(from.year());
@@ -274,21 +349,6 @@ pub(super) async fn statistics(
     for c in &mut cells {
         share(&mut c.row);
     }
-    if who.suppress {
-        let table: Vec<(Vec<i64>, i64)> = cells
-            .iter()
-            .map(|c| (c.key.clone(), c.row.children.unwrap_or(0)))
-            .collect();
-        let decided = suppress(&table, total.children.unwrap_or(0));
-        for (c, hidden) in cells.iter_mut().zip(decided.cells) {
-            if hidden {
-                withhold(&mut c.row);
-            }
-        }
-        if decided.total {
-            withhold(&mut total);
-        }
-    }
     let rows = if dims.is_empty() {
         vec![total.clone()]
     } else {
@@ -299,6 +359,7 @@ pub(super) async fn statistics(
         to,
         rows,
         total,
+        disclosure: who.disclosure(),
     })
 }
 
@@ -335,6 +396,7 @@ pub(super) async fn trend(
                     placement_days: row.placement_days,
                     cost: row.cost,
                     suppressed: row.suppressed,
+                    disclosure: stats.disclosure,
                 },
                 None => TrendPoint {
                     year,
@@ -343,6 +405,7 @@ pub(super) async fn trend(
                     placement_days: Some(0),
                     cost: Some(0),
                     suppressed: false,
+                    disclosure: stats.disclosure,
                 },
             };
             points.push(point);

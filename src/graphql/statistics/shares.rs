@@ -8,26 +8,61 @@ use super::sql::{Sql, counted_end, later};
 use super::types::{DurationRow, EndReasonRow, PlacementDurations, ReasonShare, ReasonShares};
 use super::{Caller, parse_stored, rank};
 use crate::domain::enums::{EndReason, PlacementType, ReasonCategory, ReasonCode};
-use crate::domain::statistics::{percentile, suppress};
+use crate::domain::statistics::percentile;
+use crate::domain::statistics::perturbation::Figures;
 use crate::domain::today;
 use crate::error::AppResult;
 
-/// Counts of one cell: placements and distinct children.
+/// Counts of one cell: placements, distinct children, and the sum of the
+/// placements' record keys.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counts {
     placements: i64,
     children: i64,
+    record_keys: i64,
 }
 
-/// Suppression of a one-dimensional line of cells with its total, for a
-/// caller who gets it; otherwise nothing is withheld.
-fn decide(who: &Caller<'_>, cells: &[(i64, Counts)], total: Counts) -> (Vec<bool>, bool) {
-    if !who.suppress {
-        return (vec![false; cells.len()], false);
+impl Counts {
+    fn read(r: &super::sql::Row, first: usize) -> AppResult<Self> {
+        Ok(Self {
+            placements: r.number(first)?,
+            children: r.number(first + 1)?,
+            record_keys: r.number(first + 2)?,
+        })
     }
-    let table: Vec<(Vec<i64>, i64)> = cells.iter().map(|(k, c)| (vec![*k], c.children)).collect();
-    let s = suppress(&table, total.children);
-    (s.cells, s.total)
+}
+
+/// Fewest published placements whose median and 90th percentile duration
+/// are published under disclosure control.
+const MIN_FOR_DURATIONS: i64 = 10;
+
+/// The counts as published to `who`: perturbed under disclosure control
+/// (the cell is `family`'s placements over the period at `coordinates`),
+/// else as they are.
+fn publish(
+    who: &Caller<'_>,
+    family: &str,
+    (from, to): (NaiveDate, NaiveDate),
+    coordinates: &str,
+    counts: Counts,
+) -> Counts {
+    let Some(keys) = who.cell_keys(family, from, to) else {
+        return counts;
+    };
+    let published = keys.publish(
+        coordinates,
+        counts.record_keys,
+        Figures {
+            children: counts.children,
+            placements: counts.placements,
+            ..Figures::default()
+        },
+    );
+    Counts {
+        placements: published.placements,
+        children: published.children,
+        record_keys: counts.record_keys,
+    }
 }
 
 fn ratio(part: i64, whole: i64) -> Option<f64> {
@@ -46,10 +81,11 @@ pub(super) async fn reasons(
     let lower = later("p.start_date", &s);
     let upper = counted_end(&e, &oe);
     let scope = q.scope(&who.principal, who.scope);
-    let counts = "CAST(COUNT(DISTINCT b.pid) AS BIGINT), CAST(COUNT(DISTINCT b.cid) AS BIGINT)";
+    let counts = "CAST(COUNT(DISTINCT b.pid) AS BIGINT), CAST(COUNT(DISTINCT b.cid) AS BIGINT), \
+                  CAST(SUM(b.skey) AS BIGINT)";
     let text = format!(
         "WITH b AS (
-            SELECT p.id AS pid, p.child_id AS cid FROM placements p JOIN children c ON c.id = p.child_id
+            SELECT p.id AS pid, p.child_id AS cid, p.stat_key AS skey FROM placements p JOIN children c ON c.id = p.child_id
             WHERE {scope} AND p.start_date <= {e} AND ({lower}) <= ({upper})
          )
          SELECT CAST(0 AS INTEGER), pr.reason_code, CAST(NULL AS TEXT), {counts}
@@ -61,7 +97,8 @@ pub(super) async fn reasons(
          UNION ALL
          SELECT CAST(2 AS INTEGER), CAST(NULL AS TEXT), CAST(NULL AS TEXT), {counts} FROM b
          UNION ALL
-         SELECT CAST(3 AS INTEGER), r.code, r.category, CAST(0 AS BIGINT), CAST(0 AS BIGINT) FROM reasons r"
+         SELECT CAST(3 AS INTEGER), r.code, r.category, CAST(0 AS BIGINT), CAST(0 AS BIGINT),
+                CAST(0 AS BIGINT) FROM reasons r"
     );
     let rows = q.run(db, text).await?;
     let mut including: HashMap<ReasonCode, Counts> = HashMap::new();
@@ -69,10 +106,7 @@ pub(super) async fn reasons(
     let mut categories: HashMap<ReasonCode, ReasonCategory> = HashMap::new();
     let mut total = Counts::default();
     for r in &rows {
-        let counts = Counts {
-            placements: r.number(3)?,
-            children: r.number(4)?,
-        };
+        let counts = Counts::read(r, 3)?;
         let code = r
             .get::<Option<String>>(1)?
             .map(|c| parse_stored(&c, ReasonCode::parse))
@@ -91,50 +125,40 @@ pub(super) async fn reasons(
             _ => total = counts,
         }
     }
-    let line = |found: &HashMap<ReasonCode, Counts>| -> (Vec<ReasonShare>, bool) {
-        let cells: Vec<(i64, Counts)> = ReasonCode::ALL
-            .iter()
-            .filter_map(|c| found.get(c).map(|n| (rank(ReasonCode::ALL, c), *n)))
-            .collect();
-        let (hidden, total_hidden) = decide(who, &cells, total);
-        let hidden: HashMap<i64, bool> = cells.iter().map(|c| c.0).zip(hidden).collect();
-        let shares = ReasonCode::ALL
+    // The cells are those of `placementStatistics` over the same period:
+    // the total, and REASON for `including`, so they are published alike.
+    let period = (from, to);
+    let total = publish(who, "placements", period, "", total);
+    let line = |found: &HashMap<ReasonCode, Counts>, dimension: &str| -> Vec<ReasonShare> {
+        ReasonCode::ALL
             .iter()
             .map(|code| {
                 let n = found.get(code).copied().unwrap_or_default();
-                let withheld = hidden
-                    .get(&rank(ReasonCode::ALL, code))
-                    .copied()
-                    .unwrap_or(false);
+                let coordinates = format!("{dimension}={}", code.as_str());
+                let n = publish(who, "placements", period, &coordinates, n);
                 ReasonShare {
                     reason: *code,
                     category: categories
                         .get(code)
                         .copied()
                         .unwrap_or(ReasonCategory::Other),
-                    placements: (!withheld).then_some(n.placements),
-                    children: (!withheld).then_some(n.children),
-                    share: if withheld {
-                        None
-                    } else {
-                        ratio(n.placements, total.placements)
-                    },
-                    suppressed: withheld,
+                    placements: Some(n.placements),
+                    children: Some(n.children),
+                    share: ratio(n.placements, total.placements),
+                    suppressed: false,
                 }
             })
-            .collect();
-        (shares, total_hidden)
+            .collect()
     };
-    let (including, total_hidden) = line(&including);
-    let (primary, _) = line(&primary);
     Ok(ReasonShares {
         from,
         to,
-        placements: (!total_hidden).then_some(total.placements),
-        children: (!total_hidden).then_some(total.children),
-        suppressed: total_hidden,
-        including,
-        primary,
+        placements: Some(total.placements),
+        children: Some(total.children),
+        suppressed: false,
+        including: line(&including, "REASON"),
+        primary: line(&primary, "PRIMARY_REASON"),
+        disclosure: who.disclosure(),
     })
 }
 
@@ -151,10 +175,12 @@ pub(super) async fn durations(
     let (s, e) = (q.date(from), q.date(to));
     let duration = q.days("p.end_date", "p.start_date");
     let scope = q.scope(&who.principal, who.scope);
-    let counts = "CAST(COUNT(*) AS BIGINT), CAST(COUNT(DISTINCT x.cid) AS BIGINT)";
+    let counts = "CAST(COUNT(*) AS BIGINT), CAST(COUNT(DISTINCT x.cid) AS BIGINT), \
+                  CAST(SUM(x.skey) AS BIGINT)";
     let text = format!(
         "WITH x AS (
-            SELECT p.placement_type AS ptype, p.end_reason AS er, p.child_id AS cid, {duration} AS dur
+            SELECT p.placement_type AS ptype, p.end_reason AS er, p.child_id AS cid, {duration} AS dur,
+                p.stat_key AS skey
             FROM placements p JOIN children c ON c.id = p.child_id
             WHERE {scope} AND p.end_date IS NOT NULL AND p.end_date >= {s} AND p.end_date <= {e}
          )
@@ -172,10 +198,7 @@ pub(super) async fn durations(
     let mut by_end: HashMap<EndReason, Counts> = HashMap::new();
     let mut total = Counts::default();
     for r in &rows {
-        let counts = Counts {
-            placements: r.number(4)?,
-            children: r.number(5)?,
-        };
+        let counts = Counts::read(r, 4)?;
         let ptype = r
             .get::<Option<String>>(1)?
             .map(|t| parse_stored(&t, PlacementType::parse))
@@ -200,74 +223,65 @@ pub(super) async fn durations(
             .map(|h| (h.2, h.3))
             .collect()
     };
+    let period = (from, to);
+    let perturbed = who.cell_keys("ended", from, to).is_some();
+    // Under disclosure control a median is published only for many
+    // placements of a type (which the caller may know anyway), never per
+    // end reason, where it could match one placement's known duration.
+    let durations_of = |n: &Counts, h: &[(i64, i64)]| {
+        if perturbed && n.placements < MIN_FOR_DURATIONS {
+            (None, None)
+        } else {
+            (percentile(h, 0.5), percentile(h, 0.9))
+        }
+    };
     by_type.sort_by_key(|(t, _)| rank(PlacementType::ALL, t));
-    let type_cells: Vec<(i64, Counts)> = by_type
-        .iter()
-        .map(|(t, n)| (rank(PlacementType::ALL, t), *n))
-        .collect();
-    let (type_hidden, total_hidden) = decide(who, &type_cells, total);
     let by_type = by_type
         .iter()
-        .zip(type_hidden)
-        .map(|((t, n), withheld)| {
-            let h = hist(&|pt, _| pt == *t);
+        .map(|(t, n)| {
+            let coordinates = format!("PLACEMENT_TYPE={}", t.as_str());
+            let n = publish(who, "ended", period, &coordinates, *n);
+            let (median_days, p90_days) = durations_of(&n, &hist(&|pt, _| pt == *t));
             DurationRow {
                 placement_type: *t,
-                placements: (!withheld).then_some(n.placements),
-                children: (!withheld).then_some(n.children),
-                median_days: if withheld { None } else { percentile(&h, 0.5) },
-                p90_days: if withheld { None } else { percentile(&h, 0.9) },
-                suppressed: withheld,
+                placements: Some(n.placements),
+                children: Some(n.children),
+                median_days,
+                p90_days,
+                suppressed: false,
             }
         })
+        .filter(|row| row.children != Some(0) || !perturbed)
         .collect();
-    let end_cells: Vec<(i64, Counts)> = EndReason::ALL
-        .iter()
-        .filter_map(|er| by_end.get(er).map(|n| (rank(EndReason::ALL, er), *n)))
-        .collect();
-    let (end_hidden, _) = decide(who, &end_cells, total);
-    let end_hidden: HashMap<i64, bool> = end_cells.iter().map(|c| c.0).zip(end_hidden).collect();
+    let total = publish(who, "ended", period, "", total);
     let end_reasons = EndReason::ALL
         .iter()
         .map(|er| {
             let n = by_end.get(er).copied().unwrap_or_default();
-            let withheld = end_hidden
-                .get(&rank(EndReason::ALL, er))
-                .copied()
-                .unwrap_or(false);
+            let coordinates = format!("END_REASON={}", er.as_str());
+            let n = publish(who, "ended", period, &coordinates, n);
             let h = hist(&|_, e| e == *er);
             EndReasonRow {
                 end_reason: *er,
-                placements: (!withheld).then_some(n.placements),
-                children: (!withheld).then_some(n.children),
-                share: if withheld {
-                    None
-                } else {
-                    ratio(n.placements, total.placements)
-                },
-                median_days: if withheld { None } else { percentile(&h, 0.5) },
-                suppressed: withheld,
+                placements: Some(n.placements),
+                children: Some(n.children),
+                share: ratio(n.placements, total.placements),
+                median_days: if perturbed { None } else { percentile(&h, 0.5) },
+                suppressed: false,
             }
         })
         .collect();
-    let all = hist(&|_, _| true);
+    let (median_days, p90_days) = durations_of(&total, &hist(&|_, _| true));
     Ok(PlacementDurations {
         from,
         to,
-        placements: (!total_hidden).then_some(total.placements),
-        children: (!total_hidden).then_some(total.children),
-        median_days: if total_hidden {
-            None
-        } else {
-            percentile(&all, 0.5)
-        },
-        p90_days: if total_hidden {
-            None
-        } else {
-            percentile(&all, 0.9)
-        },
-        suppressed: total_hidden,
+        placements: Some(total.placements),
+        children: Some(total.children),
+        median_days,
+        p90_days,
+        suppressed: false,
         by_type,
         end_reasons,
+        disclosure: who.disclosure(),
     })
 }

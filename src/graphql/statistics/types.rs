@@ -5,6 +5,23 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::enums::{EndReason, LegalBasis, PlacementType, ReasonCategory, ReasonCode, Sex};
 
+/// How the figures of a statistics result are treated (README,
+/// "Statistics and disclosure control").
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Disclosure {
+    /// The true figures: the caller may read every case they cover.
+    Exact,
+    /// Counts, days and costs perturbed by the cell-key method: counts are
+    /// multiples of 3 within 2 of the truth (never 1 or 2, a group with no
+    /// placements stays 0), days and costs rounded without bias; shares are
+    /// computed from the perturbed counts. The same cell always gets the
+    /// same value; rows need not add up to the total.
+    Perturbed,
+    /// Figures withheld (null) as too few children (small-cell
+    /// suppression); rows say so with `suppressed`.
+    Suppressed,
+}
+
 /// What `placementStatistics` can group by. Any combination may be given.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StatisticsDimension {
@@ -20,8 +37,9 @@ pub enum StatisticsDimension {
     ReasonCategory,
     /// The child's sex.
     Sex,
-    /// The child's age group (0-6, 7-12, 13-17, 18+) on the first day of the
-    /// period, or of the calendar year when grouping by `YEAR` as well.
+    /// The child's age group (0-6, 7-12, 13-17, 18+) on the last day of the
+    /// period, or of the calendar year's part of it when grouping by `YEAR`
+    /// as well (31 December for a whole year): the same in every query.
     AgeGroup,
     /// The calendar year: the period is split at year ends.
     Year,
@@ -52,9 +70,10 @@ impl StatisticsDimension {
 /// total. Placement days and cost add up across all dimensions except
 /// `REASON` and `REASON_CATEGORY`.
 ///
-/// When `suppressed` is true the figures are withheld (null) because they
-/// are about 1 or 2 children, or because they would let such figures be
-/// worked out from the total and the other rows.
+/// Under disclosure control (`disclosure: PERTURBED`) every count, days and
+/// cost figure of a row and of the total is perturbed on its own, so rows
+/// need not add up to the total in any dimension; a group whose perturbed
+/// children count is 0 has no row. `suppressed` is then always false.
 #[derive(SimpleObject, Clone, Debug, Default, PartialEq)]
 pub struct StatisticsRow {
     /// The group's placement type, when grouped by `PLACEMENT_TYPE`.
@@ -70,7 +89,7 @@ pub struct StatisticsRow {
     /// The group's sex, when grouped by `SEX`.
     pub sex: Option<Sex>,
     /// The group's age group, when grouped by `AGE_GROUP`: "0-6", "7-12",
-    /// "13-17" or "18+" on the first day of the period (or of the year).
+    /// "13-17" or "18+" on the last day of the period (or of the year's part).
     pub age_group: Option<String>,
     /// The calendar year, when grouped by `YEAR`.
     pub year: Option<i32>,
@@ -105,6 +124,8 @@ pub struct PlacementStatistics {
     /// All placements of the period, each child and placement counted once
     /// however many rows it is in.
     pub total: StatisticsRow,
+    /// Whether the figures are exact or perturbed.
+    pub disclosure: Disclosure,
 }
 
 /// One year and placement type of `placementTrend`.
@@ -122,6 +143,9 @@ pub struct TrendPoint {
     pub cost: Option<i64>,
     /// Whether the figures are withheld (small-cell suppression).
     pub suppressed: bool,
+    /// Whether the figures are exact or perturbed (the same values as the
+    /// year's `placementStatistics` grouped by `PLACEMENT_TYPE`).
+    pub disclosure: Disclosure,
 }
 
 /// How often one reason occurs among the placements of the period.
@@ -159,8 +183,11 @@ pub struct ReasonShares {
     /// than 1 (the "42 % involve conflict or violence" kind of figure).
     pub including: Vec<ReasonShare>,
     /// Share of placements whose *primary* reason is each reason. Every
-    /// placement has exactly one, so these shares add up to 1.
+    /// placement has exactly one, so these shares add up to 1 (when exact).
     pub primary: Vec<ReasonShare>,
+    /// Whether the figures are exact or perturbed; perturbed shares are the
+    /// perturbed counts over the perturbed total.
+    pub disclosure: Disclosure,
 }
 
 /// Durations of ended placements of one type.
@@ -192,7 +219,8 @@ pub struct EndReasonRow {
     pub children: Option<i64>,
     /// `placements` divided by all placements ended in the period.
     pub share: Option<f64>,
-    /// Median duration in days of those placements.
+    /// Median duration in days of those placements; null under disclosure
+    /// control, where it could point at the placement with that duration.
     pub median_days: Option<f64>,
     /// Whether the figures are withheld (small-cell suppression).
     pub suppressed: bool,
@@ -221,6 +249,8 @@ pub struct PlacementDurations {
     pub by_type: Vec<DurationRow>,
     /// Per end reason, all of them.
     pub end_reasons: Vec<EndReasonRow>,
+    /// Whether the counts are exact or perturbed.
+    pub disclosure: Disclosure,
 }
 
 /// Budget against outcome for one placement type (or all of them).

@@ -73,7 +73,7 @@ async fn statistics_need_statistics_read_and_are_audited_without_a_subject() {
         assert_eq!(read.outcome, "ALLOWED");
         assert!(read.subject_child_id.is_none());
         assert!(
-            read.fields.contains("SEX") && read.fields.contains("suppressed"),
+            read.fields.contains("SEX") && read.fields.contains("perturbed"),
             "{}",
             read.fields
         );
@@ -122,12 +122,19 @@ async fn statistics_need_statistics_read_and_are_audited_without_a_subject() {
         let body = query(&app, &olga, STATS, vars, "placementStatistics").await;
         assert_eq!(body["total"]["children"], json!(0), "{body}");
         assert_eq!(body["total"]["suppressed"], json!(false));
-        // Maria's unit holds every demo child: her unsuppressed total is erik's.
+        // Maria's unit holds every demo child: her exact total is what
+        // erik's perturbed one is near.
         let maria = app.login("maria.manager").await;
         let year = json!({"f": "2024-01-01", "t": "2024-12-31"});
         let mine = query(&app, &maria, STATS, year.clone(), "placementStatistics").await;
         let all = query(&app, &erik, STATS, year, "placementStatistics").await;
-        assert_eq!(mine["total"], all["total"]);
+        assert_eq!(mine["disclosure"], json!("EXACT"));
+        assert_eq!(all["disclosure"], json!("PERTURBED"));
+        for (field, within) in [("children", 2), ("placements", 2), ("placementDays", 29)] {
+            let (exact, published) = (&mine["total"][field], &all["total"][field]);
+            let gap = exact.as_i64().expect("exact") - published.as_i64().expect("published");
+            assert!(gap.abs() <= within, "{field}: {exact} against {published}");
+        }
         assert_eq!(mine["total"]["suppressed"], json!(false));
     }
 }

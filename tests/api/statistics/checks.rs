@@ -9,22 +9,22 @@ use super::model::{self, Cell, Placement, d};
 use crate::harness::{Backend, TestApp};
 
 pub(super) const STATS: &str = "query($f: NaiveDate!, $t: NaiveDate!, $g: [StatisticsDimension!]) {
-  placementStatistics(from: $f, to: $t, groupBy: $g) { rows { ...R } total { ...R } } }
+  placementStatistics(from: $f, to: $t, groupBy: $g) { disclosure rows { ...R } total { ...R } } }
   fragment R on StatisticsRow { placementType legalBasis reason reasonCategory sex ageGroup year
   children placements placementDays cost populationShare suppressed }";
 
 pub(super) const TREND: &str =
     "query($a: Int!, $b: Int!) { placementTrend(fromYear: $a, toYear: $b) {
-  year placementType children placementDays cost suppressed } }";
+  year placementType children placementDays cost suppressed disclosure } }";
 
 pub(super) const SHARES: &str =
     "query($f: NaiveDate!, $t: NaiveDate!) { reasonShares(from: $f, to: $t) {
-  placements children suppressed including { reason category placements children share suppressed }
+  placements children suppressed disclosure including { reason category placements children share suppressed }
   primary { reason category placements children share suppressed } } }";
 
 pub(super) const DURATIONS: &str =
     "query($f: NaiveDate!, $t: NaiveDate!) { placementDurations(from: $f, to: $t) {
-  placements children medianDays p90Days suppressed
+  placements children medianDays p90Days suppressed disclosure
   byType { placementType placements children medianDays p90Days suppressed }
   endReasons { endReason placements children share medianDays suppressed } } }";
 
@@ -309,63 +309,4 @@ pub(super) async fn check_durations(s: &Setup, backend: Backend) {
         close(&row["share"], Some(ps.len() as f64 / all.len() as f64), r);
         close(&row["medianDays"], model::quantile(&durations(&ps), 0.5), r);
     }
-}
-
-/// One published or withheld cell, with the children the plain
-/// computation puts in it.
-pub(super) struct Published {
-    pub(super) key: Vec<String>,
-    pub(super) children: BTreeSet<String>,
-    pub(super) suppressed: bool,
-}
-
-/// No published cell is about 1 or 2 children, and no line (cells that
-/// differ in one dimension only, whose sum is the total or a cell of a
-/// query with one dimension fewer) has withheld cells that together are
-/// about 1 or 2 children: subtracting the published cells from the line's
-/// sum would reveal them.
-pub(super) fn assert_safe(
-    cells: &[Published],
-    total: &BTreeSet<String>,
-    total_suppressed: bool,
-    what: &str,
-) {
-    let small = |n: usize| (1..3).contains(&n);
-    assert_eq!(total_suppressed, small(total.len()), "{what}: total");
-    for c in cells {
-        assert!(
-            c.suppressed || !small(c.children.len()),
-            "{what}: {:?} published",
-            c.key
-        );
-    }
-    let dims = cells.first().map_or(0, |c| c.key.len());
-    for i in 0..dims {
-        let mut lines: BTreeMap<Vec<String>, Vec<&Published>> = BTreeMap::new();
-        for c in cells {
-            let mut rest = c.key.clone();
-            rest.remove(i);
-            lines.entry(rest).or_default().push(c);
-        }
-        for (rest, line) in lines {
-            let hidden: BTreeSet<&String> = line
-                .iter()
-                .filter(|c| c.suppressed)
-                .flat_map(|c| c.children.iter())
-                .collect();
-            let whole = line.iter().all(|c| c.suppressed);
-            // A wholly withheld line reveals its sum only where that sum is
-            // published: the total (one dimension), which is then >= 3.
-            let revealed = !whole || (dims == 1 && !total_suppressed);
-            assert!(
-                !(revealed && small(hidden.len())),
-                "{what}: line {rest:?} along {i} reveals {} children",
-                hidden.len()
-            );
-        }
-    }
-}
-
-pub(super) fn as_set<'a>(ps: impl IntoIterator<Item = &'a &'a Placement>) -> BTreeSet<String> {
-    ps.into_iter().map(|p| p.child.clone()).collect()
 }

@@ -279,7 +279,7 @@ impl Cell {
 }
 
 /// The values of one dimension for a placement on a day.
-fn values(p: &Placement, dim: &str, day: NaiveDate, from: NaiveDate, by_year: bool) -> Vec<String> {
+fn values(p: &Placement, dim: &str, day: NaiveDate, to: NaiveDate, by_year: bool) -> Vec<String> {
     match dim {
         "PLACEMENT_TYPE" => vec![p.ptype.clone()],
         "LEGAL_BASIS" => vec![p.basis.clone()],
@@ -293,12 +293,13 @@ fn values(p: &Placement, dim: &str, day: NaiveDate, from: NaiveDate, by_year: bo
             .collect(),
         "SEX" => vec![p.sex.clone()],
         "AGE_GROUP" => {
-            let first = if by_year {
-                from.max(d(day.year(), 1, 1))
+            // On the period's last day, or the last day of the year's part.
+            let last = if by_year {
+                to.min(d(day.year(), 12, 31))
             } else {
-                from
+                to
             };
-            vec![age_group(age(p.dob, first)).to_owned()]
+            vec![age_group(age(p.dob, last)).to_owned()]
         }
         "YEAR" => vec![day.year().to_string()],
         other => panic!("unknown dimension {other}"),
@@ -325,7 +326,7 @@ pub fn statistics(
             }
             let mut keys: Vec<Vec<String>> = vec![Vec::new()];
             for dim in dims {
-                let vs = values(p, dim, day, from, by_year);
+                let vs = values(p, dim, day, to, by_year);
                 keys = keys
                     .into_iter()
                     .flat_map(|k| {
