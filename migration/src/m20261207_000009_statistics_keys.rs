@@ -19,9 +19,9 @@ const SQLITE: &[&str] = &[
     // SQLite cannot add a column with an expression default: existing rows
     // are drawn here, new ones by the trigger.
     "ALTER TABLE placements ADD COLUMN stat_key INTEGER NOT NULL DEFAULT 0",
-    "UPDATE placements SET stat_key = 1 + (random() & 2147483645)",
+    "UPDATE placements SET stat_key = 1 + abs(random() % 2147483646)",
     "CREATE TRIGGER placements_stat_key AFTER INSERT ON placements WHEN NEW.stat_key = 0 \
-     BEGIN UPDATE placements SET stat_key = 1 + (random() & 2147483645) WHERE id = NEW.id; END",
+     BEGIN UPDATE placements SET stat_key = 1 + abs(random() % 2147483646) WHERE id = NEW.id; END",
 ];
 
 #[async_trait::async_trait]

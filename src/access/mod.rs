@@ -9,6 +9,7 @@ pub mod policy;
 pub mod principal;
 pub mod reach;
 pub mod scope;
+pub mod statistics;
 pub mod writes;
 
 pub use gate::{Subject, gate, require};

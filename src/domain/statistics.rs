@@ -17,6 +17,13 @@ pub fn whole_months(from: NaiveDate, to: NaiveDate) -> bool {
     from.day() == 1 && to.succ_opt().is_none_or(|next| next.day() == 1) && from <= to
 }
 
+/// Fewest placements of a slice the caller can list themselves (a type,
+/// a year, the whole period) whose breakdown by what they cannot see
+/// (legal basis, reasons, sex, age) is published under disclosure control.
+/// Below it, a breakdown would come close to describing the slice's
+/// placements one by one, noise or not.
+pub const MIN_BREAKDOWN: i64 = 10;
+
 /// Fewest children a published figure may be about.
 pub const MIN_CHILDREN: i64 = 3;
 

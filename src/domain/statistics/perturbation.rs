@@ -9,10 +9,13 @@
 //! - Every placement has a fixed random *record key* (`placements.stat_key`,
 //!   0 to 2^31 - 1, drawn when it is stored).
 //! - A cell's key is a keyed hash (SHA-256 of the configured secret, the
-//!   figure's context and the sum of its records' keys): the context names
-//!   the query, the period, the grouping and the cell's coordinates, so the
-//!   same cell of the same question always gets the same key, and any
-//!   change of the records in the cell changes it.
+//!   figure's context and the sum of its records' keys). The context names
+//!   what is counted, the cell's coordinates, and the sum of the record keys
+//!   of *all* placements the answer covers (its period's, or the year's part
+//!   of it). So the key depends on sets of placements, never on dates: two
+//!   periods that cover the same placements give every cell the same key
+//!   (nothing to average by moving a date), and two that differ by any
+//!   placement give every cell a new one (nothing to difference).
 //! - The *perturbation table* is unbiased random rounding driven by the
 //!   key: a count n is published as `b * floor((n + v) / b)` with `v = key
 //!   mod b` and `b = COUNT_BASE` (3), that is n itself when n is a multiple
@@ -118,39 +121,44 @@ pub struct Figures {
     pub cost: i64,
 }
 
-/// Disclosure control of one answer: the secret, the bases, and the
-/// context shared by its cells (query, period, grouping).
+/// Disclosure control of one kind of figure: the secret, the bases, and
+/// what is counted (`placements`, `ended`).
 #[derive(Debug, Clone)]
 pub struct CellKeys<'a> {
     secret: &'a [u8],
     days_base: i64,
     cost_base: i64,
-    context: String,
+    family: &'a str,
 }
 
 impl<'a> CellKeys<'a> {
-    /// The cell keys of the answer to `context`; `days_base` and `cost_base`
+    /// The cell keys of figures about `family`; `days_base` and `cost_base`
     /// are the rounding bases of days and cost.
-    pub fn new(secret: &'a [u8], days_base: i64, cost_base: i64, context: String) -> Self {
+    pub fn new(secret: &'a [u8], days_base: i64, cost_base: i64, family: &'a str) -> Self {
         Self {
             secret,
             days_base,
             cost_base,
-            context,
+            family,
         }
     }
 
     /// The published figures of the cell at `coordinates` (the cell's
-    /// values of the grouping, `total` for the total) whose placements'
-    /// record keys sum to `record_keys`. Children and placements share one
-    /// rounding direction, so published children never exceed published
-    /// placements; days and cost are 0 when no child is published.
-    pub fn publish(&self, coordinates: &str, record_keys: i64, figures: Figures) -> Figures {
-        let key = CellKey::new(
-            self.secret,
-            &format!("{}|{coordinates}", self.context),
-            record_keys,
-        );
+    /// values, `DIMENSION=value` in a fixed order; empty for the total) in
+    /// an answer whose placements' record keys sum to `answer_keys`, the
+    /// cell's own placements' to `cell_keys`. Children and placements share
+    /// one rounding direction, so published children never exceed
+    /// published placements; days and cost are 0 when no child is
+    /// published.
+    pub fn publish(
+        &self,
+        coordinates: &str,
+        answer_keys: i64,
+        cell_keys: i64,
+        figures: Figures,
+    ) -> Figures {
+        let context = format!("{}|{answer_keys}|{coordinates}", self.family);
+        let key = CellKey::new(self.secret, &context, cell_keys);
         let children = perturb_count(figures.children, key);
         if children == 0 {
             return Figures::default();
@@ -243,15 +251,15 @@ mod tests {
 
         #[test]
         fn published_figures_are_consistent(children in 0i64..50, extra in 0i64..50, days in 0i64..100_000, cost in 0i64..1_000_000_000, sum in any::<i64>()) {
-            let keys = CellKeys::new(b"s", 30, 10_000, "q|2024-01-01|2024-12-31|SEX".into());
+            let keys = CellKeys::new(b"s", 30, 10_000, "placements");
             let f = Figures { children, placements: children + extra, days, cost };
-            let p = keys.publish("GIRL", sum, f);
+            let p = keys.publish("SEX=GIRL", sum / 2, sum, f);
             prop_assert!(p.children <= p.placements);
             prop_assert!(p.children != 1 && p.children != 2 && p.placements != 1 && p.placements != 2);
             prop_assert_eq!(p.days % 30, 0);
             prop_assert_eq!(p.cost % 10_000, 0);
             prop_assert!((p.days - days).abs() < 30 || p.children == 0);
-            prop_assert_eq!(p, keys.publish("GIRL", sum, f));
+            prop_assert_eq!(p, keys.publish("SEX=GIRL", sum / 2, sum, f));
         }
 
         #[test]

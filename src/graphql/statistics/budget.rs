@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
 use super::sql::{Sql, earlier, later};
-use super::types::{BudgetLine, BudgetOutcome};
+use super::types::{BudgetLine, BudgetOutcome, Disclosure};
 use super::{Caller, parse_stored, rank};
 use crate::access::Permission;
 use crate::domain::enums::PlacementType;
@@ -188,11 +188,17 @@ pub(super) async fn outcome(
             withhold(&mut total);
         }
     }
+    let disclosure = if total.suppressed || rows.iter().any(|r| r.suppressed) {
+        Disclosure::Suppressed
+    } else {
+        Disclosure::Exact
+    };
     Ok(BudgetOutcome {
         year,
         as_of,
         whole_municipality: who.whole_municipality(),
         rows,
         total,
+        disclosure,
     })
 }

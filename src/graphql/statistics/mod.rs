@@ -12,6 +12,7 @@
 //! suppression. Every statistics read is audited as an aggregate read with
 //! no subject child.
 mod budget;
+mod disclose;
 pub mod mutation;
 mod placement;
 mod shares;
@@ -60,24 +61,17 @@ impl Caller<'_> {
     }
 
     /// The cell keys of figures about `family` (`placements`: placements
-    /// with a day in the period; `ended`: placements ended in it) over
-    /// `[from, to]`, for a caller under disclosure control; `None` for a
-    /// caller who gets exact figures. The context holds no grouping: a cell
-    /// is named by its coordinates, so the same set of placements gets the
-    /// same noise in whatever query it appears.
-    pub(crate) fn cell_keys(
-        &self,
-        family: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Option<CellKeys<'_>> {
+    /// with a day in the period; `ended`: placements ended in it) for a
+    /// caller under disclosure control; `None` for a caller who gets exact
+    /// figures.
+    pub(crate) fn cell_keys<'k>(&'k self, family: &'k str) -> Option<CellKeys<'k>> {
         let st = &self.config.statistics;
         self.suppress.then(|| {
             CellKeys::new(
                 st.cell_key_secret.as_bytes(),
                 st.days_base,
                 st.cost_base,
-                format!("{family}|{from}|{to}"),
+                family,
             )
         })
     }
@@ -123,15 +117,10 @@ impl Caller<'_> {
     }
 }
 
-/// Whether `permission` reaches as far as `scope` for `p`.
-fn covers(p: &Principal, permission: Permission, scope: Scope) -> bool {
-    p.scope(permission).is_some_and(|granted| granted >= scope)
-}
-
 /// Requires `STATISTICS_READ` and decides on suppression.
 fn caller<'a>(ctx: &'a Context<'_>) -> AppResult<Caller<'a>> {
     let (rc, principal, scope) = require(ctx, Permission::StatisticsRead)?;
-    let suppress = !covers(&principal, Permission::ChildRead, scope);
+    let suppress = !crate::access::statistics::exact_figures(&principal, scope);
     let config = ctx
         .data::<AppState>()
         .map_err(|_| AppError::internal("no state"))?

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::DatabaseConnection;
 
+use super::disclose::{self, Keys, is_hidden};
 use super::sql::{Row, Sql, counted_end, later};
 use super::types::{PlacementStatistics, StatisticsDimension as Dim, StatisticsRow, TrendPoint};
 use super::{Caller, parse_stored, rank};
 use crate::access::Scope;
 use crate::domain::enums::{LegalBasis, PlacementType, ReasonCategory, ReasonCode, Sex};
-use crate::domain::statistics::perturbation::Figures;
 use crate::domain::statistics::{AGE_GROUPS, Segment, age_thresholds, year_segments};
 use crate::domain::today;
 use crate::error::AppResult;
@@ -31,6 +31,10 @@ const COLUMNS: [Dim; 7] = [
 const GROUPED: i32 = 0;
 const TOTAL: i32 = 1;
 const POPULATION: i32 = 2;
+/// Placements and record-key sum of each year's part (rows per year).
+const SEGMENT: i32 = 3;
+/// Placements of each slice the caller can list (type, year).
+const SLICE: i32 = 4;
 
 fn column_sql(dim: Dim) -> &'static str {
     match dim {
@@ -135,10 +139,44 @@ fn statement(
             group.join(", ")
         ));
     }
+    // The total's record keys over distinct placements: with YEAR, `b` has
+    // a placement once per year it touches.
+    let total_keys =
+        "(SELECT CAST(SUM(u.skey) AS BIGINT) FROM (SELECT DISTINCT b.pid, b.skey FROM b) u)";
     branches.push(format!(
-        "SELECT CAST({TOTAL} AS INTEGER), {}, {aggregates} FROM b",
-        nulls.join(", ")
+        "SELECT CAST({TOTAL} AS INTEGER), {}, {}, {total_keys} FROM b",
+        nulls.join(", "),
+        aggregates.replace(", CAST(SUM(b.skey) AS BIGINT)", "")
     ));
+    let no_figures = "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)";
+    if dims.contains(&Dim::Year) {
+        branches.push(format!(
+            "SELECT CAST({SEGMENT} AS INTEGER), {}, b.yr, CAST(0 AS BIGINT), \
+             CAST(COUNT(DISTINCT b.pid) AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
+             CAST(SUM(b.skey) AS BIGINT) FROM b GROUP BY b.yr",
+            nulls[..nulls.len() - 1].join(", ")
+        ));
+    }
+    let visible: Vec<Dim> = dims.iter().copied().filter(|d| !is_hidden(*d)).collect();
+    if !visible.is_empty() && dims.iter().any(|d| is_hidden(*d)) {
+        let columns: Vec<&str> = COLUMNS
+            .iter()
+            .map(|d| {
+                if visible.contains(d) {
+                    column_sql(*d)
+                } else {
+                    null_sql(*d)
+                }
+            })
+            .collect();
+        let group: Vec<&str> = visible.iter().map(|d| column_sql(*d)).collect();
+        branches.push(format!(
+            "SELECT CAST({SLICE} AS INTEGER), {}, CAST(0 AS BIGINT), \
+             CAST(COUNT(DISTINCT b.pid) AS BIGINT), {no_figures} FROM b GROUP BY {}",
+            columns.join(", "),
+            group.join(", ")
+        ));
+    }
     // The municipality's population for the whole municipality's figures;
     // for a unit's figures the unit's own where one is set, else the
     // municipality's.
@@ -167,10 +205,10 @@ fn statement(
 
 /// A grouped row with its sort key (one ordinal per dimension, in the
 /// order asked for) and the sum of its placements' record keys.
-struct Cell {
-    key: Vec<i64>,
-    row: StatisticsRow,
-    record_keys: i64,
+pub(super) struct Cell {
+    pub(super) key: Vec<i64>,
+    pub(super) row: StatisticsRow,
+    pub(super) record_keys: i64,
 }
 
 fn read_row(r: &Row, dims: &[Dim]) -> AppResult<Cell> {
@@ -223,64 +261,6 @@ fn read_row(r: &Row, dims: &[Dim]) -> AppResult<Cell> {
     })
 }
 
-/// The cell's coordinates for its cell key: `DIMENSION=value` for each
-/// dimension but `YEAR` (which narrows the period instead), sorted, so
-/// that the order of `groupBy` does not matter. Empty for the total.
-fn coordinates(row: &StatisticsRow) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut add = |dim: Dim, value: Option<String>| {
-        if let Some(v) = value {
-            parts.push(format!("{}={v}", dim.as_str()));
-        }
-    };
-    add(
-        Dim::PlacementType,
-        row.placement_type.map(|v| v.as_str().to_owned()),
-    );
-    add(
-        Dim::LegalBasis,
-        row.legal_basis.map(|v| v.as_str().to_owned()),
-    );
-    add(Dim::Reason, row.reason.map(|v| v.as_str().to_owned()));
-    add(
-        Dim::ReasonCategory,
-        row.reason_category.map(|v| v.as_str().to_owned()),
-    );
-    add(Dim::Sex, row.sex.map(|v| v.as_str().to_owned()));
-    add(Dim::AgeGroup, row.age_group.clone());
-    parts.sort();
-    parts.join(",")
-}
-
-/// Replaces a row's figures by their published values when the caller is
-/// under disclosure control. The cell is the placements of the row's
-/// period (the year's part of it for a row per year) at its coordinates.
-fn publish(
-    who: &Caller<'_>,
-    from: NaiveDate,
-    to: NaiveDate,
-    record_keys: i64,
-    row: &mut StatisticsRow,
-) {
-    let Some(keys) = who.cell_keys("placements", from, to) else {
-        return;
-    };
-    let published = keys.publish(
-        &coordinates(row),
-        record_keys,
-        Figures {
-            children: row.children.unwrap_or(0),
-            placements: row.placements.unwrap_or(0),
-            days: row.placement_days.unwrap_or(0),
-            cost: row.cost.unwrap_or(0),
-        },
-    );
-    row.children = Some(published.children);
-    row.placements = Some(published.placements);
-    row.placement_days = Some(published.days);
-    row.cost = Some(published.cost);
-}
-
 /// Computes `placementStatistics` for the caller.
 pub(super) async fn statistics(
     db: &DatabaseConnection,
@@ -303,37 +283,37 @@ pub(super) async fn statistics(
     let result = q.run(db, text).await?;
     let mut cells = Vec::new();
     let mut total = StatisticsRow::default();
-    let mut total_keys = 0;
+    let mut keys = Keys::default();
     let mut population: HashMap<i32, i64> = HashMap::new();
     for r in &result {
+        let year = r.get::<Option<i32>>(7)?;
         match r.get::<i32>(0)? {
             GROUPED => cells.push(read_row(r, dims)?),
             TOTAL => {
                 let cell = read_row(r, &[])?;
                 total = cell.row;
-                total_keys = cell.record_keys;
+                keys.total = cell.record_keys;
+            }
+            SEGMENT => {
+                keys.segments.insert(year.unwrap_or(0), r.number(12)?);
+            }
+            SLICE => {
+                let ptype = r
+                    .get::<Option<String>>(1)?
+                    .map(|t| parse_stored(&t, PlacementType::parse))
+                    .transpose()?;
+                keys.slices.insert((ptype, year), r.number(9)?);
             }
             _ => {
-                if let Some(year) = r.get::<Option<i32>>(7)? {
+                if let Some(year) = year {
                     population.insert(year, r.number(8)?);
                 }
             }
         }
     }
     cells.sort_by(|a, b| a.key.cmp(&b.key));
-    publish(who, from, to, total_keys, &mut total);
-    for c in &mut cells {
-        let (f, t) = c
-            .row
-            .year
-            .and_then(|y| segments.iter().find(|s| s.year == y))
-            .map_or((from, to), |s| (s.from, s.to));
-        publish(who, f, t, c.record_keys, &mut c.row);
-    }
-    if who.cell_keys("placements", from, to).is_some() {
-        // A group published as no children is no group: a row would say
-        // that it has someone.
-        cells.retain(|c| c.row.children != Some(0));
+    if let Some(control) = who.cell_keys("placements") {
+        disclose::apply(&control, dims, &keys, &mut total, &mut cells);
     }
     // The population of the row's year; a row that is not per year has one
     // only when the whole period lies in one calendar year.

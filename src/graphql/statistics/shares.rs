@@ -8,8 +8,8 @@ use super::sql::{Sql, counted_end, later};
 use super::types::{DurationRow, EndReasonRow, PlacementDurations, ReasonShare, ReasonShares};
 use super::{Caller, parse_stored, rank};
 use crate::domain::enums::{EndReason, PlacementType, ReasonCategory, ReasonCode};
-use crate::domain::statistics::percentile;
 use crate::domain::statistics::perturbation::Figures;
+use crate::domain::statistics::{MIN_BREAKDOWN, percentile};
 use crate::domain::today;
 use crate::error::AppResult;
 
@@ -37,20 +37,21 @@ impl Counts {
 const MIN_FOR_DURATIONS: i64 = 10;
 
 /// The counts as published to `who`: perturbed under disclosure control
-/// (the cell is `family`'s placements over the period at `coordinates`),
-/// else as they are.
+/// (the cell is `family`'s placements at `coordinates` in an answer whose
+/// placements' record keys sum to `answer_keys`), else as they are.
 fn publish(
     who: &Caller<'_>,
     family: &str,
-    (from, to): (NaiveDate, NaiveDate),
+    answer_keys: i64,
     coordinates: &str,
     counts: Counts,
 ) -> Counts {
-    let Some(keys) = who.cell_keys(family, from, to) else {
+    let Some(keys) = who.cell_keys(family) else {
         return counts;
     };
     let published = keys.publish(
         coordinates,
+        answer_keys,
         counts.record_keys,
         Figures {
             children: counts.children,
@@ -65,8 +66,10 @@ fn publish(
     }
 }
 
+/// `part / whole`, at most 1 (perturbed parts and wholes are rounded
+/// separately).
 fn ratio(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
+    (whole > 0).then(|| (part as f64 / whole as f64).min(1.0))
 }
 
 /// Computes `reasonShares`.
@@ -127,25 +130,33 @@ pub(super) async fn reasons(
     }
     // The cells are those of `placementStatistics` over the same period:
     // the total, and REASON for `including`, so they are published alike.
-    let period = (from, to);
-    let total = publish(who, "placements", period, "", total);
+    let answer = total.record_keys;
+    let perturbed = who.cell_keys("placements").is_some();
+    // Reasons are hidden from the caller under disclosure control: too few
+    // placements and the breakdown is withheld, as in `placementStatistics`.
+    let withhold = perturbed && total.placements < MIN_BREAKDOWN;
+    let total = publish(who, "placements", answer, "", total);
     let line = |found: &HashMap<ReasonCode, Counts>, dimension: &str| -> Vec<ReasonShare> {
         ReasonCode::ALL
             .iter()
             .map(|code| {
                 let n = found.get(code).copied().unwrap_or_default();
                 let coordinates = format!("{dimension}={}", code.as_str());
-                let n = publish(who, "placements", period, &coordinates, n);
+                let n = publish(who, "placements", answer, &coordinates, n);
                 ReasonShare {
                     reason: *code,
                     category: categories
                         .get(code)
                         .copied()
                         .unwrap_or(ReasonCategory::Other),
-                    placements: Some(n.placements),
-                    children: Some(n.children),
-                    share: ratio(n.placements, total.placements),
-                    suppressed: false,
+                    placements: (!withhold).then_some(n.placements),
+                    children: (!withhold).then_some(n.children),
+                    share: if withhold {
+                        None
+                    } else {
+                        ratio(n.placements, total.placements)
+                    },
+                    suppressed: withhold,
                 }
             })
             .collect()
@@ -223,8 +234,8 @@ pub(super) async fn durations(
             .map(|h| (h.2, h.3))
             .collect()
     };
-    let period = (from, to);
-    let perturbed = who.cell_keys("ended", from, to).is_some();
+    let answer = total.record_keys;
+    let perturbed = who.cell_keys("ended").is_some();
     // Under disclosure control a median is published only for many
     // placements of a type (which the caller may know anyway), never per
     // end reason, where it could match one placement's known duration.
@@ -240,7 +251,7 @@ pub(super) async fn durations(
         .iter()
         .map(|(t, n)| {
             let coordinates = format!("PLACEMENT_TYPE={}", t.as_str());
-            let n = publish(who, "ended", period, &coordinates, *n);
+            let n = publish(who, "ended", answer, &coordinates, *n);
             let (median_days, p90_days) = durations_of(&n, &hist(&|pt, _| pt == *t));
             DurationRow {
                 placement_type: *t,
@@ -253,13 +264,13 @@ pub(super) async fn durations(
         })
         .filter(|row| row.children != Some(0) || !perturbed)
         .collect();
-    let total = publish(who, "ended", period, "", total);
+    let total = publish(who, "ended", answer, "", total);
     let end_reasons = EndReason::ALL
         .iter()
         .map(|er| {
             let n = by_end.get(er).copied().unwrap_or_default();
             let coordinates = format!("END_REASON={}", er.as_str());
-            let n = publish(who, "ended", period, &coordinates, n);
+            let n = publish(who, "ended", answer, &coordinates, n);
             let h = hist(&|_, e| e == *er);
             EndReasonRow {
                 end_reason: *er,

@@ -293,6 +293,10 @@ pub struct BudgetOutcome {
     pub rows: Vec<BudgetLine>,
     /// All placement types together.
     pub total: BudgetLine,
+    /// Budget figures are exact; cost lines about 1 or 2 children are
+    /// withheld (`suppressed`) for callers under disclosure control, so this
+    /// is `EXACT` or, when any line is withheld, `SUPPRESSED`.
+    pub disclosure: Disclosure,
 }
 
 /// A budget for one placement type and year.
