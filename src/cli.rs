@@ -35,6 +35,14 @@ enum Command {
     },
     /// Loads the demo municipality into an empty database.
     SeedDemo,
+    /// Adds synthetic children and placements to the demo municipality, for
+    /// benchmarks (`scripts/bench-caseworker`).
+    SeedScale {
+        #[arg(long, default_value_t = 10_000)]
+        children: usize,
+        #[arg(long, default_value_t = 3)]
+        placements_per_child: usize,
+    },
     /// Verifies the audit hash chain; exits 1 and names the first broken event.
     VerifyAudit,
     /// Prints the GraphQL schema (SDL).
@@ -103,6 +111,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let (db, _) = crate::db::connect(&config.database.url, 1).await?;
             crate::db::migrate(&db).await?;
             seed_demo(&db).await?;
+        }
+        Command::SeedScale {
+            children,
+            placements_per_child,
+        } => {
+            if config.is_production() {
+                anyhow::bail!("seed-scale is refused with the production profile.");
+            }
+            let (db, _) = crate::db::connect(&config.database.url, 1).await?;
+            crate::db::migrate(&db).await?;
+            let made = crate::demo::seed_scale(&db, children, placements_per_child).await?;
+            println!(
+                "added {} children and {} placements",
+                made.children, made.placements
+            );
         }
         Command::VerifyAudit => {
             let (db, _) = crate::db::connect(&config.database.url, 1).await?;

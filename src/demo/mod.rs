@@ -11,6 +11,7 @@ mod generator;
 mod names;
 mod placements;
 mod plan;
+mod scale;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +27,7 @@ use crate::entity::{
     user, user_role,
 };
 use plan::Plan;
+pub use scale::{ScaleSummary, seed_scale};
 
 /// Summary printed after seeding. It holds no names or personal identity
 /// numbers, so it is safe to print.

@@ -8,14 +8,15 @@
 //!
 //! - Every placement has a fixed random *record key* (`placements.stat_key`,
 //!   0 to 2^31 - 1, drawn when it is stored).
-//! - A cell's key is a keyed hash (SHA-256 of the configured secret, the
-//!   figure's context and the sum of its records' keys). The context names
-//!   what is counted, the cell's coordinates, and the sum of the record keys
-//!   of *all* placements the answer covers (its period's, or the year's part
-//!   of it). So the key depends on sets of placements, never on dates: two
-//!   periods that cover the same placements give every cell the same key
-//!   (nothing to average by moving a date), and two that differ by any
-//!   placement give every cell a new one (nothing to difference).
+//! - A cell's key is a keyed hash (SHA-256 of the configured secret, what
+//!   is counted, the sum of the record keys of the cell's *slice*, and the
+//!   sum of the cell's own records' keys). The slice is the set of
+//!   placements the caller can list themselves that the cell lies in: the
+//!   answer's placements, or their part of the row's type and year. So the
+//!   key depends on sets of placements, never on dates or labels: the same
+//!   set gets the same noise however it is asked for (nothing to average by
+//!   moving a date or renaming a group), and a slice that differs by any
+//!   placement gives each of its cells a new key (nothing to difference).
 //! - The *perturbation table* is unbiased random rounding driven by the
 //!   key: a count n is published as `b * floor((n + v) / b)` with `v = key
 //!   mod b` and `b = COUNT_BASE` (3), that is n itself when n is a multiple
@@ -143,21 +144,17 @@ impl<'a> CellKeys<'a> {
         }
     }
 
-    /// The published figures of the cell at `coordinates` (the cell's
-    /// values, `DIMENSION=value` in a fixed order; empty for the total) in
-    /// an answer whose placements' record keys sum to `answer_keys`, the
-    /// cell's own placements' to `cell_keys`. Children and placements share
-    /// one rounding direction, so published children never exceed
-    /// published placements; days and cost are 0 when no child is
+    /// The published figures of a cell whose placements' record keys sum to
+    /// `cell_keys`, in a slice of placements (the answer's, or its type's
+    /// and year's part) whose record keys sum to `slice_keys`. The key
+    /// depends on sets of placements only, never on labels or dates, so the
+    /// same set gets the same noise however it is asked for, and any
+    /// change of the slice gives each of its cells new noise. Children and
+    /// placements share one rounding direction, so published children never
+    /// exceed published placements; days and cost are 0 when no child is
     /// published.
-    pub fn publish(
-        &self,
-        coordinates: &str,
-        answer_keys: i64,
-        cell_keys: i64,
-        figures: Figures,
-    ) -> Figures {
-        let context = format!("{}|{answer_keys}|{coordinates}", self.family);
+    pub fn publish(&self, slice_keys: i64, cell_keys: i64, figures: Figures) -> Figures {
+        let context = format!("{}|{slice_keys}", self.family);
         let key = CellKey::new(self.secret, &context, cell_keys);
         let children = perturb_count(figures.children, key);
         if children == 0 {
@@ -253,13 +250,13 @@ mod tests {
         fn published_figures_are_consistent(children in 0i64..50, extra in 0i64..50, days in 0i64..100_000, cost in 0i64..1_000_000_000, sum in any::<i64>()) {
             let keys = CellKeys::new(b"s", 30, 10_000, "placements");
             let f = Figures { children, placements: children + extra, days, cost };
-            let p = keys.publish("SEX=GIRL", sum / 2, sum, f);
+            let p = keys.publish(sum / 2, sum, f);
             prop_assert!(p.children <= p.placements);
             prop_assert!(p.children != 1 && p.children != 2 && p.placements != 1 && p.placements != 2);
             prop_assert_eq!(p.days % 30, 0);
             prop_assert_eq!(p.cost % 10_000, 0);
             prop_assert!((p.days - days).abs() < 30 || p.children == 0);
-            prop_assert_eq!(p, keys.publish("SEX=GIRL", sum / 2, sum, f));
+            prop_assert_eq!(p, keys.publish(sum / 2, sum, f));
         }
 
         #[test]

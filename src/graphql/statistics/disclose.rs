@@ -1,6 +1,9 @@
 //! Disclosure control of `placementStatistics` rows (issue 11): every row and
-//! the total perturbed by the cell-key method, and the hidden breakdown of a
-//! slice the caller can list for themselves withheld when it is too small.
+//! the total perturbed by the cell-key method; no days or cost in a row
+//! broken down by what the caller cannot see (they would point at the
+//! placements in it, whose days and costs the caller knows one by one); and
+//! the hidden breakdown of a slice the caller can list for themselves
+//! withheld when it is too small.
 use std::collections::HashMap;
 
 use super::placement::Cell;
@@ -15,10 +18,9 @@ use crate::domain::statistics::perturbation::{CellKeys, Figures};
 pub(super) struct Keys {
     /// Record keys of all placements of the period.
     pub(super) total: i64,
-    /// Record keys of all placements of each year's part, for rows per year.
-    pub(super) segments: HashMap<i32, i64>,
-    /// Placements per slice the caller can list (type and year, as grouped).
-    pub(super) slices: HashMap<(Option<PlacementType>, Option<i32>), i64>,
+    /// Placements and their record keys per slice the caller can list (type
+    /// and year, as grouped).
+    pub(super) slices: HashMap<(Option<PlacementType>, Option<i32>), (i64, i64)>,
 }
 
 /// Whether a dimension is one the caller under disclosure control cannot
@@ -28,31 +30,17 @@ pub(super) fn is_hidden(dim: Dim) -> bool {
     !matches!(dim, Dim::PlacementType | Dim::Year)
 }
 
-/// The cell's coordinates for its cell key: `DIMENSION=value` for each
-/// dimension but `YEAR` (which selects the answer's part instead), sorted,
-/// so that the order of `groupBy` does not matter. Empty for the total.
-fn coordinates(row: &StatisticsRow) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut add = |dim: Dim, value: Option<&str>| {
-        if let Some(v) = value {
-            parts.push(format!("{}={v}", dim.as_str()));
-        }
-    };
-    add(Dim::PlacementType, row.placement_type.map(|v| v.as_str()));
-    add(Dim::LegalBasis, row.legal_basis.map(|v| v.as_str()));
-    add(Dim::Reason, row.reason.map(|v| v.as_str()));
-    add(Dim::ReasonCategory, row.reason_category.map(|v| v.as_str()));
-    add(Dim::Sex, row.sex.map(|v| v.as_str()));
-    add(Dim::AgeGroup, row.age_group.as_deref());
-    parts.sort();
-    parts.join(",")
-}
-
-/// Replaces a row's figures by their published values.
-fn publish(control: &CellKeys<'_>, answer_keys: i64, cell_keys: i64, row: &mut StatisticsRow) {
+/// Replaces a row's figures by their published values; without days and
+/// cost when `amounts` is false.
+fn publish(
+    control: &CellKeys<'_>,
+    slice_keys: i64,
+    cell_keys: i64,
+    amounts: bool,
+    row: &mut StatisticsRow,
+) {
     let published = control.publish(
-        &coordinates(row),
-        answer_keys,
+        slice_keys,
         cell_keys,
         Figures {
             children: row.children.unwrap_or(0),
@@ -63,18 +51,17 @@ fn publish(control: &CellKeys<'_>, answer_keys: i64, cell_keys: i64, row: &mut S
     );
     row.children = Some(published.children);
     row.placements = Some(published.placements);
-    row.placement_days = Some(published.days);
-    row.cost = Some(published.cost);
+    row.placement_days = amounts.then_some(published.days);
+    row.cost = amounts.then_some(published.cost);
 }
 
 /// Applies disclosure control to the total and the rows of one answer
 /// grouped by `dims`.
 ///
-/// - Every figure is published by `control`, in the context of the record
-///   keys of the answer's placements (the year's part of them for a row per
-///   year), so a period that covers the same placements gives the same
-///   figures and one that covers another placement gives every cell new
-///   noise.
+/// - Every figure is published by `control`, keyed by the record keys of
+///   the row's slice (its type's and year's placements as grouped, else the
+///   answer's) and of its own placements.
+/// - A row broken down by a hidden dimension has no days and no cost.
 /// - A row published as no children is dropped: a row says someone is in it.
 /// - The hidden breakdown (legal basis, reasons, sex, age) of a slice the
 ///   caller can list (a type and year, or the whole period) with fewer than
@@ -90,7 +77,7 @@ pub(super) fn apply(
     cells: &mut Vec<Cell>,
 ) {
     let true_total = total.placements.unwrap_or(0);
-    publish(control, keys.total, keys.total, total);
+    publish(control, keys.total, keys.total, true, total);
     let hidden = dims.iter().any(|d| is_hidden(*d));
     let by_type = dims.contains(&Dim::PlacementType);
     let by_year = dims.contains(&Dim::Year);
@@ -102,7 +89,7 @@ pub(super) fn apply(
     };
     let small = |row: &StatisticsRow| {
         let size = if by_type || by_year {
-            keys.slices.get(&slice_of(row)).copied().unwrap_or(0)
+            keys.slices.get(&slice_of(row)).map_or(0, |s| s.0)
         } else {
             true_total
         };
@@ -130,13 +117,14 @@ pub(super) fn apply(
             }
             continue;
         }
-        let answer = cell
-            .row
-            .year
-            .filter(|_| by_year)
-            .and_then(|y| keys.segments.get(&y).copied())
-            .unwrap_or(keys.total);
-        publish(control, answer, cell.record_keys, &mut cell.row);
+        let slice = if by_type || by_year {
+            keys.slices
+                .get(&slice_of(&cell.row))
+                .map_or(keys.total, |s| s.1)
+        } else {
+            keys.total
+        };
+        publish(control, slice, cell.record_keys, !hidden, &mut cell.row);
         if cell.row.children != Some(0) {
             kept.push(cell);
         }

@@ -31,8 +31,6 @@ const COLUMNS: [Dim; 7] = [
 const GROUPED: i32 = 0;
 const TOTAL: i32 = 1;
 const POPULATION: i32 = 2;
-/// Placements and record-key sum of each year's part (rows per year).
-const SEGMENT: i32 = 3;
 /// Placements of each slice the caller can list (type, year).
 const SLICE: i32 = 4;
 
@@ -148,17 +146,8 @@ fn statement(
         nulls.join(", "),
         aggregates.replace(", CAST(SUM(b.skey) AS BIGINT)", "")
     ));
-    let no_figures = "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)";
-    if dims.contains(&Dim::Year) {
-        branches.push(format!(
-            "SELECT CAST({SEGMENT} AS INTEGER), {}, b.yr, CAST(0 AS BIGINT), \
-             CAST(COUNT(DISTINCT b.pid) AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
-             CAST(SUM(b.skey) AS BIGINT) FROM b GROUP BY b.yr",
-            nulls[..nulls.len() - 1].join(", ")
-        ));
-    }
     let visible: Vec<Dim> = dims.iter().copied().filter(|d| !is_hidden(*d)).collect();
-    if !visible.is_empty() && dims.iter().any(|d| is_hidden(*d)) {
+    if who.suppress && !visible.is_empty() {
         let columns: Vec<&str> = COLUMNS
             .iter()
             .map(|d| {
@@ -172,7 +161,8 @@ fn statement(
         let group: Vec<&str> = visible.iter().map(|d| column_sql(*d)).collect();
         branches.push(format!(
             "SELECT CAST({SLICE} AS INTEGER), {}, CAST(0 AS BIGINT), \
-             CAST(COUNT(DISTINCT b.pid) AS BIGINT), {no_figures} FROM b GROUP BY {}",
+             CAST(COUNT(DISTINCT b.pid) AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
+             CAST(SUM(b.skey) AS BIGINT) FROM b GROUP BY {}",
             columns.join(", "),
             group.join(", ")
         ));
@@ -294,15 +284,13 @@ pub(super) async fn statistics(
                 total = cell.row;
                 keys.total = cell.record_keys;
             }
-            SEGMENT => {
-                keys.segments.insert(year.unwrap_or(0), r.number(12)?);
-            }
             SLICE => {
                 let ptype = r
                     .get::<Option<String>>(1)?
                     .map(|t| parse_stored(&t, PlacementType::parse))
                     .transpose()?;
-                keys.slices.insert((ptype, year), r.number(9)?);
+                keys.slices
+                    .insert((ptype, year), (r.number(9)?, r.number(12)?));
             }
             _ => {
                 if let Some(year) = year {

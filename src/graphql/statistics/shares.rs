@@ -37,20 +37,13 @@ impl Counts {
 const MIN_FOR_DURATIONS: i64 = 10;
 
 /// The counts as published to `who`: perturbed under disclosure control
-/// (the cell is `family`'s placements at `coordinates` in an answer whose
-/// placements' record keys sum to `answer_keys`), else as they are.
-fn publish(
-    who: &Caller<'_>,
-    family: &str,
-    answer_keys: i64,
-    coordinates: &str,
-    counts: Counts,
-) -> Counts {
+/// (the cell's placements are `family`'s, in an answer whose placements'
+/// record keys sum to `answer_keys`), else as they are.
+fn publish(who: &Caller<'_>, family: &str, answer_keys: i64, counts: Counts) -> Counts {
     let Some(keys) = who.cell_keys(family) else {
         return counts;
     };
     let published = keys.publish(
-        coordinates,
         answer_keys,
         counts.record_keys,
         Figures {
@@ -135,14 +128,13 @@ pub(super) async fn reasons(
     // Reasons are hidden from the caller under disclosure control: too few
     // placements and the breakdown is withheld, as in `placementStatistics`.
     let withhold = perturbed && total.placements < MIN_BREAKDOWN;
-    let total = publish(who, "placements", answer, "", total);
-    let line = |found: &HashMap<ReasonCode, Counts>, dimension: &str| -> Vec<ReasonShare> {
+    let total = publish(who, "placements", answer, total);
+    let line = |found: &HashMap<ReasonCode, Counts>| -> Vec<ReasonShare> {
         ReasonCode::ALL
             .iter()
             .map(|code| {
                 let n = found.get(code).copied().unwrap_or_default();
-                let coordinates = format!("{dimension}={}", code.as_str());
-                let n = publish(who, "placements", answer, &coordinates, n);
+                let n = publish(who, "placements", answer, n);
                 ReasonShare {
                     reason: *code,
                     category: categories
@@ -167,8 +159,8 @@ pub(super) async fn reasons(
         placements: Some(total.placements),
         children: Some(total.children),
         suppressed: false,
-        including: line(&including, "REASON"),
-        primary: line(&primary, "PRIMARY_REASON"),
+        including: line(&including),
+        primary: line(&primary),
         disclosure: who.disclosure(),
     })
 }
@@ -250,8 +242,7 @@ pub(super) async fn durations(
     let by_type = by_type
         .iter()
         .map(|(t, n)| {
-            let coordinates = format!("PLACEMENT_TYPE={}", t.as_str());
-            let n = publish(who, "ended", answer, &coordinates, *n);
+            let n = publish(who, "ended", answer, *n);
             let (median_days, p90_days) = durations_of(&n, &hist(&|pt, _| pt == *t));
             DurationRow {
                 placement_type: *t,
@@ -264,13 +255,12 @@ pub(super) async fn durations(
         })
         .filter(|row| row.children != Some(0) || !perturbed)
         .collect();
-    let total = publish(who, "ended", answer, "", total);
+    let total = publish(who, "ended", answer, total);
     let end_reasons = EndReason::ALL
         .iter()
         .map(|er| {
             let n = by_end.get(er).copied().unwrap_or_default();
-            let coordinates = format!("END_REASON={}", er.as_str());
-            let n = publish(who, "ended", answer, &coordinates, n);
+            let n = publish(who, "ended", answer, n);
             let h = hist(&|_, e| e == *er);
             EndReasonRow {
                 end_reason: *er,

@@ -73,7 +73,10 @@ impl StatisticsDimension {
 /// Under disclosure control (`disclosure: PERTURBED`) every count, days and
 /// cost figure of a row and of the total is perturbed on its own, so rows
 /// need not add up to the total in any dimension; a group whose perturbed
-/// children count is 0 has no row. `suppressed` is then always false.
+/// children count is 0 has no row; a row grouped by legal basis, reason,
+/// reason category, sex or age group has no days and no cost (null); and
+/// the breakdown of a type or year with fewer than 10 placements is one
+/// row with `suppressed` true and no figures.
 #[derive(SimpleObject, Clone, Debug, Default, PartialEq)]
 pub struct StatisticsRow {
     /// The group's placement type, when grouped by `PLACEMENT_TYPE`.

@@ -138,3 +138,70 @@ async fn statistics_need_statistics_read_and_are_audited_without_a_subject() {
         assert_eq!(mine["total"]["suppressed"], json!(false));
     }
 }
+
+/// Exact figures need every permission whose data a breakdown shows: a
+/// role with CHILD_READ and STATISTICS_READ for the whole municipality but
+/// without identities or placement details is under disclosure control.
+#[tokio::test]
+async fn child_read_alone_does_not_make_figures_exact() {
+    use hearth::entity::{role, role_permission, user, user_role};
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    for backend in backends() {
+        let app = crate::harness::TestApp::demo(backend).await;
+        let now = chrono::Utc::now();
+        let role_id = uuid::Uuid::new_v4();
+        role::Model {
+            id: role_id,
+            name: "STATS_CHILD_IDS".into(),
+            description: "statistics with child ids only".into(),
+            built_in: false,
+            created_at: now,
+        }
+        .into_active_model()
+        .reset_all()
+        .insert(&app.state.db)
+        .await
+        .expect("role");
+        for permission in ["CHILD_READ", "PLACEMENT_READ", "STATISTICS_READ"] {
+            role_permission::Model {
+                role_id,
+                permission: permission.into(),
+                scope: "ALL".into(),
+            }
+            .into_active_model()
+            .reset_all()
+            .insert(&app.state.db)
+            .await
+            .expect("permission");
+        }
+        let anna = app.user("anna.case").await;
+        let id = uuid::Uuid::new_v4();
+        user::Model {
+            id,
+            username: "sven.stats".into(),
+            display_name: "Sven Stats".into(),
+            ..anna
+        }
+        .into_active_model()
+        .reset_all()
+        .insert(&app.state.db)
+        .await
+        .expect("user");
+        user_role::Model {
+            user_id: id,
+            role_id,
+        }
+        .into_active_model()
+        .reset_all()
+        .insert(&app.state.db)
+        .await
+        .expect("user role");
+        let sven = app.login("sven.stats").await;
+        let vars = json!({"f": "2024-01-01", "t": "2024-12-31", "g": ["LEGAL_BASIS"]});
+        let got = query(&app, &sven, STATS, vars, "placementStatistics").await;
+        assert_eq!(got["disclosure"], json!("PERTURBED"), "{got}");
+        let day = json!({"f": "2024-01-02", "t": "2024-12-31", "g": ["SEX"]});
+        let body = app.gql(Some(&sven), STATS, day).await;
+        assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+    }
+}

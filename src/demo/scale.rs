@@ -1,0 +1,158 @@
+//! Benchmark data at municipal and national scale (`hearth seed-scale`,
+//! issue 12): the demo municipality plus `children` synthetic children with
+//! `placements_per_child` consecutive placements each, modelled on the demo's
+//! own placements (setting, type, legal basis, cost), so that every rule the
+//! database enforces holds. anna.case's caseload is topped up to 50 children,
+//! the caseworker query of the benchmark. Deterministic (seeded); inserted in
+//! large multi-row statements, one transaction per 10,000 children.
+use anyhow::ensure;
+use chrono::{Duration, NaiveDate, Utc};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use super::insert;
+use crate::domain::enums::ReasonCode;
+use crate::entity::{caseload, child, placement, placement_reason, user};
+
+/// Children in the benchmark caseworker's caseload.
+const CASELOAD: usize = 50;
+/// Children per transaction.
+const BATCH: usize = 10_000;
+
+/// What `seed_scale` added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScaleSummary {
+    /// Children added.
+    pub children: usize,
+    /// Placements added.
+    pub placements: usize,
+}
+
+/// Adds the synthetic children and placements to a database holding the
+/// demo municipality (`seed` first).
+pub async fn seed_scale(
+    db: &DatabaseConnection,
+    children: usize,
+    placements_per_child: usize,
+) -> anyhow::Result<ScaleSummary> {
+    let templates = placement::Entity::find().all(db).await?;
+    ensure!(!templates.is_empty(), "seed the demo municipality first");
+    let anna = user::Entity::find()
+        .filter(user::Column::Username.eq("anna.case"))
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo user anna.case is missing"))?;
+    let unit_id = anna
+        .unit_id
+        .ok_or_else(|| anyhow::anyhow!("anna.case has no unit"))?;
+    let mine = caseload::Entity::find()
+        .filter(caseload::Column::UserId.eq(anna.id))
+        .all(db)
+        .await?
+        .len();
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let now = Utc::now();
+    let today = crate::domain::today();
+    let first_day = NaiveDate::from_ymd_opt(2006, 1, 1).unwrap_or_default();
+    let mut made = ScaleSummary {
+        children: 0,
+        placements: 0,
+    };
+    let mut start = 0;
+    while start < children {
+        let end = (start + BATCH).min(children);
+        let mut kids = Vec::with_capacity(end - start);
+        let mut places = Vec::new();
+        let mut reasons = Vec::new();
+        let mut loads = Vec::new();
+        for i in start..end {
+            // A day and a serial that no two children share (7919 is prime
+            // to 6570, so `day` runs through every residue), with serials
+            // above the demo's.
+            let day = (i * 7919) % 6570;
+            let serial = u16::try_from(600 + i / 6570).unwrap_or(999);
+            let dob = first_day + Duration::days(i64::try_from(day).unwrap_or(0));
+            let id = Uuid::from_u128((0x5CA1E_u128 << 96) | i as u128);
+            let sex = if serial % 2 == 0 { "GIRL" } else { "BOY" };
+            kids.push(child::Model {
+                id,
+                personal_identity_number: crate::domain::pin::make(dob, serial, false),
+                given_name: "Bench".into(),
+                family_name: format!("Child{i}"),
+                date_of_birth: dob,
+                sex: sex.into(),
+                protected_identity: false,
+                address: None,
+                unit_id,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            });
+            if mine + i < CASELOAD {
+                loads.push(caseload::Model {
+                    id: Uuid::new_v4(),
+                    user_id: anna.id,
+                    child_id: id,
+                    from_date: today,
+                    to_date: None,
+                    created_at: now,
+                });
+            }
+            let mut from = dob + Duration::days(rng.gen_range(365..3000));
+            for n in 0..placements_per_child {
+                let Some(t) = templates.choose(&mut rng) else {
+                    break;
+                };
+                let length = rng.gen_range(30..500);
+                let last = n + 1 == placements_per_child;
+                let open = last && i % 3 == 0;
+                let until = from + Duration::days(length);
+                let pid = Uuid::from_u128((0x5CA1F_u128 << 96) | ((i as u128) << 16) | n as u128);
+                places.push(placement::Model {
+                    id: pid,
+                    child_id: id,
+                    setting_id: t.setting_id,
+                    placement_type: t.placement_type.clone(),
+                    legal_basis: t.legal_basis.clone(),
+                    start_date: from,
+                    end_date: (!open).then_some(until.min(today)),
+                    planned_end_date: None,
+                    end_reason: (!open).then(|| "RETURNED_HOME".to_owned()),
+                    daily_cost: t.daily_cost,
+                    decided_by: t.decided_by,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                });
+                let how_many = rng.gen_range(1..=2);
+                let codes: Vec<&ReasonCode> = ReasonCode::ALL
+                    .choose_multiple(&mut rng, how_many)
+                    .collect();
+                for (k, code) in codes.iter().enumerate() {
+                    reasons.push(placement_reason::Model {
+                        placement_id: pid,
+                        reason_code: code.as_str().to_owned(),
+                        is_primary: k == 0,
+                    });
+                }
+                made.placements += 1;
+                if open || until >= today {
+                    break;
+                }
+                from = until + Duration::days(rng.gen_range(1..60));
+            }
+        }
+        made.children += kids.len();
+        let txn = db.begin().await?;
+        insert(&txn, kids).await?;
+        insert(&txn, places).await?;
+        insert(&txn, reasons).await?;
+        insert(&txn, loads).await?;
+        txn.commit().await?;
+        start = end;
+    }
+    Ok(made)
+}
