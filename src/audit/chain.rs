@@ -16,6 +16,47 @@ use super::event::{Actor, Canonical, NewEvent, audit_now, bounds, canonical_time
 use crate::entity::{audit_event, audit_head};
 use crate::error::{AppError, AppResult};
 
+/// Largest estimated size of one audit insert on the wire. sqlx 0.9.0 does
+/// not set TCP_NODELAY on its sockets (launchbadge/sqlx#4335, fixed by
+/// #4336 but not released), so over TCP part of a large message waits for
+/// the server's delayed ACK, about 40 ms, while the audit head's row lock is
+/// held, which serialised every request behind it (issue 12). Measured with
+/// `scripts/bench-caseworker` at 2 connections: one insert of about 140 KB
+/// per request gave 18.8 req/s (p50 103 ms); inserts of at most 32 KB
+/// stalled on each (10.7 req/s); 8 KB gave 36.7 req/s (p50 53 ms), close to
+/// a Unix socket (40.1 req/s), which has no Nagle at all and is the better
+/// choice where the database is local (README, "Performance"). The extra
+/// statements are a few round trips of well under a millisecond. It also
+/// keeps far below SQLite's 32766 bound values.
+const MAX_INSERT_BYTES: usize = 8 * 1024;
+
+/// The bytes an event takes in an insert: its texts, plus the fixed-size
+/// columns and the protocol's per-value overhead (about 4 bytes of length
+/// for each of 26 values).
+fn wire_size(c: &Canonical) -> usize {
+    let texts = [
+        c.actor_username.as_deref(),
+        Some(c.actor_roles.as_str()),
+        c.token_id.as_deref(),
+        c.request_id.as_deref(),
+        c.client_addr.as_deref(),
+        c.operation_name.as_deref(),
+        Some(c.action.as_str()),
+        c.entity_type.as_deref(),
+        c.entity_id.as_deref(),
+        Some(c.fields.as_str()),
+        Some(c.outcome.as_str()),
+        c.justification.as_deref(),
+        c.changes.as_deref(),
+        c.flag_reason.as_deref(),
+        Some(c.prev_hash.as_str()),
+        c.client_request_id.as_deref(),
+    ];
+    // Two hashes of 64 characters, four ids of 16 bytes, times, numbers.
+    let fixed = 64 + 4 * 16 + 64 + 26 * 4;
+    fixed + texts.iter().flatten().map(|t| t.len()).sum::<usize>()
+}
+
 /// Appends `events`, each with its actor, inside `conn`'s transaction.
 pub async fn append<C: ConnectionTrait>(conn: &C, events: Vec<(Actor, NewEvent)>) -> AppResult<()> {
     if events.is_empty() {
@@ -69,15 +110,23 @@ pub async fn append<C: ConnectionTrait>(conn: &C, events: Vec<(Actor, NewEvent)>
             repeat_count: event.repeat_count.filter(|n| *n > 1),
         };
         let hash = canonical.hash();
-        rows.push(to_active(canonical, now, hash.clone()));
+        let size = wire_size(&canonical);
+        rows.push((to_active(canonical, now, hash.clone()), size));
         prev_hash = hash;
     }
-    // SQLite allows at most 32766 bound values per statement; 26 columns a
-    // row gives room for well over 1,000 rows per insert.
-    for chunk in rows.chunks(1000) {
-        audit_event::Entity::insert_many(chunk.to_vec())
-            .exec(conn)
-            .await?;
+    // Inserts of at most `MAX_INSERT_BYTES` each: see there.
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < rows.len() && (end == start || bytes + rows[end].1 <= MAX_INSERT_BYTES) {
+            bytes += rows[end].1;
+            end += 1;
+        }
+        let chunk: Vec<audit_event::ActiveModel> =
+            rows[start..end].iter().map(|r| r.0.clone()).collect();
+        audit_event::Entity::insert_many(chunk).exec(conn).await?;
+        start = end;
     }
     audit_head::Entity::update(audit_head::ActiveModel {
         id: Set(1),

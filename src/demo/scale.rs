@@ -71,12 +71,14 @@ pub async fn seed_scale(
         for i in start..end {
             // A day and a serial that no two children share (7919 is prime
             // to 6570, so `day` runs through every residue), with serials
-            // above the demo's.
+            // above the demo's (up to 1,000,000 children).
             let day = (i * 7919) % 6570;
-            let serial = u16::try_from(600 + i / 6570).unwrap_or(999);
+            // Children with one residue share a parity (6570 is even), so
+            // the serial still tells them apart; its parity is the sex.
+            let serial = u16::try_from(600 + 2 * (i / 6570) + i % 2).unwrap_or(999);
             let dob = first_day + Duration::days(i64::try_from(day).unwrap_or(0));
             let id = Uuid::from_u128((0x5CA1E_u128 << 96) | i as u128);
-            let sex = if serial % 2 == 0 { "GIRL" } else { "BOY" };
+            let sex = if serial % 2 == 1 { "MALE" } else { "FEMALE" };
             kids.push(child::Model {
                 id,
                 personal_identity_number: crate::domain::pin::make(dob, serial, false),
@@ -106,6 +108,9 @@ pub async fn seed_scale(
                 let Some(t) = templates.choose(&mut rng) else {
                     break;
                 };
+                if from >= today {
+                    break;
+                }
                 let length = rng.gen_range(30..500);
                 let last = n + 1 == placements_per_child;
                 let open = last && i % 3 == 0;
