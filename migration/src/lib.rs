@@ -17,6 +17,7 @@ mod m20261207_000006_grant_requests;
 mod m20261207_000007_bounds;
 mod m20261207_000008_login_attempts_seen;
 mod m20261207_000009_statistics_keys;
+mod m20261207_000010_audit_by_username;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000007_bounds::Migration),
             Box::new(m20261207_000008_login_attempts_seen::Migration),
             Box::new(m20261207_000009_statistics_keys::Migration),
+            Box::new(m20261207_000010_audit_by_username::Migration),
         ]
     }
 }

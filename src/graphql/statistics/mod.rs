@@ -49,7 +49,8 @@ pub(crate) struct Caller<'a> {
     /// The scope of the caller's `STATISTICS_READ`: whose placements count.
     scope: Scope,
     /// Whether the caller is under disclosure control: they may not read
-    /// the cases (`CHILD_READ`) of the whole scope the figures cover.
+    /// everything the figures are broken down by in the whole scope they
+    /// cover (`access::statistics::exact_figures`).
     suppress: bool,
     config: Arc<Config>,
 }
@@ -117,7 +118,7 @@ impl Caller<'_> {
     }
 }
 
-/// Requires `STATISTICS_READ` and decides on suppression.
+/// Requires `STATISTICS_READ` and decides on disclosure control.
 fn caller<'a>(ctx: &'a Context<'_>) -> AppResult<Caller<'a>> {
     let (rc, principal, scope) = require(ctx, Permission::StatisticsRead)?;
     let suppress = !crate::access::statistics::exact_figures(&principal, scope);
