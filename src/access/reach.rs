@@ -291,7 +291,10 @@ pub async fn protected_children_in<C: ConnectionTrait>(
         .column(placement::Column::ChildId)
         .join(JoinType::InnerJoin, placement::Relation::Child.def())
         .filter(placement::Column::SettingId.is_in(settings))
-        .filter(child::Column::ProtectedIdentity.eq(true))
+        // Written as the bare column, as the partial index
+        // `children_protected` is declared: a bound `= true` would leave a
+        // generic plan unable to use it.
+        .filter(Expr::col((child::Entity, child::Column::ProtectedIdentity)))
         .filter(
             placement::Column::EndDate
                 .is_null()

@@ -83,7 +83,10 @@ pub async fn append<C: ConnectionTrait>(conn: &C, events: Vec<(Actor, NewEvent)>
         let text = |v: Option<String>| v.map(|v| clean(&v, bounds::TEXT));
         let canonical = Canonical {
             sequence,
-            id: Uuid::new_v4(),
+            // Time-ordered (UUIDv7): a random id would land anywhere in
+            // the unique index, touching a cold page per event at 10M
+            // events; in time order the inserts share the rightmost pages.
+            id: Uuid::now_v7(),
             occurred_at: canonical_time(&now),
             actor_id,
             actor_username: name(actor_username),

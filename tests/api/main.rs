@@ -18,6 +18,7 @@ mod limits;
 mod login_limits;
 mod malformed;
 mod matrix;
+mod paging;
 mod pipeline;
 mod production;
 mod protected_trace;

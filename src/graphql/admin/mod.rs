@@ -7,14 +7,12 @@ pub mod roles;
 pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use crate::access::{Permission, Principal, Scope, require};
 use crate::entity::{role, role_permission, unit, user};
 use crate::error::AppError;
-use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::pagination::{CountedConnection, Page, connection, count_if_asked};
 use crate::state::AppState;
 use types::{Grant, Role, Unit, User};
 
@@ -76,14 +74,15 @@ impl AdminQuery {
         let state = ctx.data::<AppState>()?;
         let page = Page::new(first, after)?;
         let q = users_in_scope(&p, scope);
-        let total = q.clone().count(&state.db).await.map_err(AppError::from)?;
-        let rows = q
+        let total = count_if_asked(ctx, &state.db, &q).await?;
+        let mut rows = q
             .order_by_asc(user::Column::Username)
             .offset(page.offset)
-            .limit(page.limit)
+            .limit(page.fetch())
             .all(&state.db)
             .await
             .map_err(AppError::from)?;
+        let has_next = page.cut(&mut rows);
         crate::graphql::prefetch::users(
             ctx,
             &rows,
@@ -93,6 +92,7 @@ impl AdminQuery {
         Ok(connection(
             page,
             rows.into_iter().map(User).collect(),
+            has_next,
             total,
         ))
     }

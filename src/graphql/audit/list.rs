@@ -37,9 +37,11 @@ pub fn decode(cursor: &str) -> Option<i64> {
 
 /// One page of the events matching `cond`, newest first. `first` is bounded
 /// like every other list (default 50, at most 500); `totalCount` counts
-/// every matching event now in the log.
+/// every matching event now in the log, when `count` says the selection asks
+/// for it.
 pub async fn page_of<C: ConnectionTrait>(
     db: &C,
+    count: bool,
     cond: Condition,
     first: Option<i32>,
     after: Option<&str>,
@@ -52,10 +54,16 @@ pub async fn page_of<C: ConnectionTrait>(
                 .ok_or_else(|| AppError::bad_input("after", "The cursor is not valid."))?,
         ),
     };
-    let total = audit_event::Entity::find()
-        .filter(cond.clone())
-        .count(db)
-        .await?;
+    let total = if count {
+        Some(
+            audit_event::Entity::find()
+                .filter(cond.clone())
+                .count(db)
+                .await?,
+        )
+    } else {
+        None
+    };
     let mut query = audit_event::Entity::find().filter(cond);
     if let Some(below) = below {
         query = query.filter(audit_event::Column::Sequence.lt(below));
@@ -68,13 +76,8 @@ pub async fn page_of<C: ConnectionTrait>(
         .await?;
     let has_next = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let mut conn = Connection::with_additional_fields(
-        below.is_some(),
-        has_next,
-        Counted {
-            total_count: i64::try_from(total).unwrap_or(i64::MAX),
-        },
-    );
+    let mut conn =
+        Connection::with_additional_fields(below.is_some(), has_next, Counted::new(total));
     conn.edges.extend(
         rows.into_iter()
             .map(|m| Edge::new(encode(m.sequence), AuditEvent(m))),

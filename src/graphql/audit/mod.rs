@@ -28,6 +28,7 @@ use crate::entity::audit_event;
 use crate::error::{AppError, AppResult};
 use crate::graphql::common::parse_id;
 use crate::graphql::pagination::CountedConnection;
+use crate::graphql::pagination::wants_total;
 use crate::state::AppState;
 use filter::{AuditEventFilter, check_period, entry, period};
 use hours::OfficeHours;
@@ -77,7 +78,7 @@ async fn anomaly_page(
     let filter = filter.unwrap_or_default();
     let state = audited(ctx, query, summary(first, after.as_deref(), &filter))?;
     let cond = filter.condition()?.add(anomaly);
-    page_of(&state.db, cond, first, after.as_deref()).await
+    page_of(&state.db, wants_total(ctx), cond, first, after.as_deref()).await
 }
 
 /// The auditors' queries.
@@ -102,7 +103,14 @@ impl AuditQuery {
             "auditEvents",
             summary(first, after.as_deref(), &filter),
         )?;
-        Ok(page_of(&state.db, filter.condition()?, first, after.as_deref()).await?)
+        Ok(page_of(
+            &state.db,
+            wants_total(ctx),
+            filter.condition()?,
+            first,
+            after.as_deref(),
+        )
+        .await?)
     }
 
     /// Everyone who accessed or changed the child, or was refused: every
@@ -260,7 +268,7 @@ impl AuditQuery {
         }
         let hours = OfficeHours::from_config(&state.config.audit)?;
         let cond = filter.condition()?.add(hours.outside(from, to)?);
-        Ok(page_of(&state.db, cond, first, after.as_deref()).await?)
+        Ok(page_of(&state.db, wants_total(ctx), cond, first, after.as_deref()).await?)
     }
 
     /// Users whose read volume in `[from, to)` is far above their peers',

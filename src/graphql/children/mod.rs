@@ -5,15 +5,13 @@ pub mod types;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::access::{Permission, gate::note_not_found, require, scope};
 use crate::entity::{child, placement};
 use crate::error::AppError;
 use crate::graphql::common::parse_id;
-use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::pagination::{CountedConnection, Page, connection, count_if_asked};
 use crate::graphql::prefetch;
 use crate::state::AppState;
 use types::Child;
@@ -68,24 +66,22 @@ impl ChildQuery {
             });
         }
         let query = child::Entity::find().filter(cond);
-        let total = query
-            .clone()
-            .count(&state.db)
-            .await
-            .map_err(AppError::from)?;
-        let rows = query
+        let total = count_if_asked(ctx, &state.db, &query).await?;
+        let mut rows = query
             .order_by_asc(child::Column::FamilyName)
             .order_by_asc(child::Column::GivenName)
             .order_by_asc(child::Column::Id)
             .offset(page.offset)
-            .limit(page.limit)
+            .limit(page.fetch())
             .all(&state.db)
             .await
             .map_err(AppError::from)?;
+        let has_next = page.cut(&mut rows);
         prefetch::children(ctx, &rows, prefetch::connection_nodes(ctx)).await?;
         Ok(connection(
             page,
             rows.into_iter().map(Child).collect(),
+            has_next,
             total,
         ))
     }

@@ -6,9 +6,7 @@ pub mod types;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::access::{Permission, gate::note_not_found, require, scope};
 use crate::domain::enums::PlacementType;
@@ -16,7 +14,7 @@ use crate::entity::{placement, reason};
 use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::loaders::scoped_placements;
-use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::pagination::{CountedConnection, Page, connection, count_if_asked};
 use crate::graphql::prefetch;
 use crate::state::AppState;
 use types::{Placement, Reason};
@@ -71,13 +69,15 @@ impl PlacementQuery {
                 );
             cond = cond.add(if current { open } else { open.not() });
         }
-        let total = placement::Entity::find()
-            .filter(scope::placements(&p))
-            .filter(cond.clone())
-            .count(&state.db)
-            .await
-            .map_err(AppError::from)?;
-        let ids: Vec<uuid::Uuid> = placement::Entity::find()
+        let total = count_if_asked(
+            ctx,
+            &state.db,
+            &placement::Entity::find()
+                .filter(scope::placements(&p))
+                .filter(cond.clone()),
+        )
+        .await?;
+        let mut ids: Vec<uuid::Uuid> = placement::Entity::find()
             .select_only()
             .column(placement::Column::Id)
             .filter(scope::placements(&p))
@@ -85,11 +85,12 @@ impl PlacementQuery {
             .order_by_desc(placement::Column::StartDate)
             .order_by_asc(placement::Column::Id)
             .offset(page.offset)
-            .limit(page.limit)
+            .limit(page.fetch())
             .into_tuple()
             .all(&state.db)
             .await
             .map_err(AppError::from)?;
+        let has_next = page.cut(&mut ids);
         let mut rows = scoped_placements(
             &state.db,
             &p,
@@ -101,6 +102,7 @@ impl PlacementQuery {
         Ok(connection(
             page,
             rows.into_iter().map(Placement).collect(),
+            has_next,
             total,
         ))
     }

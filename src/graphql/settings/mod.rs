@@ -3,9 +3,7 @@ pub mod mutation;
 pub mod types;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::access::{Permission, gate::note_not_found, require, scope};
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus};
@@ -13,7 +11,7 @@ use crate::entity::care_setting;
 use crate::error::AppError;
 use crate::graphql::common::parse_id;
 use crate::graphql::loaders::with_protection;
-use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::pagination::{CountedConnection, Page, connection, count_if_asked};
 use crate::graphql::prefetch;
 use crate::state::AppState;
 use types::{FosterHome, Institution};
@@ -37,7 +35,12 @@ async fn page_of(
     extra: Condition,
     first: Option<i32>,
     after: Option<String>,
-) -> Result<(Page, Vec<crate::graphql::loaders::SettingRow>, u64)> {
+) -> Result<(
+    Page,
+    Vec<crate::graphql::loaders::SettingRow>,
+    bool,
+    Option<u64>,
+)> {
     let (_, p, _) = require(ctx, Permission::SettingRead)?;
     let state = ctx.data::<AppState>()?;
     let page = Page::new(first, after)?;
@@ -45,22 +48,19 @@ async fn page_of(
         .filter(scope::settings(&p))
         .filter(care_setting::Column::Category.eq(category))
         .filter(extra);
-    let total = query
-        .clone()
-        .count(&state.db)
-        .await
-        .map_err(AppError::from)?;
-    let rows = query
+    let total = count_if_asked(ctx, &state.db, &query).await?;
+    let mut rows = query
         .order_by_asc(care_setting::Column::Name)
         .order_by_asc(care_setting::Column::Id)
         .offset(page.offset)
-        .limit(page.limit)
+        .limit(page.fetch())
         .all(&state.db)
         .await
         .map_err(AppError::from)?;
+    let has_next = page.cut(&mut rows);
     let rows = with_protection(&state.db, rows).await?;
     prefetch::settings(ctx, &rows, prefetch::connection_nodes(ctx)).await?;
-    Ok((page, rows, total))
+    Ok((page, rows, has_next, total))
 }
 
 async fn one_of(
@@ -112,10 +112,11 @@ impl SettingQuery {
             cond =
                 cond.add(care_setting::Column::SecretaryId.eq(parse_id(id, "filter.secretaryId")?));
         }
-        let (page, rows, total) = page_of(ctx, "FOSTER_HOME", cond, first, after).await?;
+        let (page, rows, has_next, total) = page_of(ctx, "FOSTER_HOME", cond, first, after).await?;
         Ok(connection(
             page,
             rows.into_iter().map(FosterHome).collect(),
+            has_next,
             total,
         ))
     }
@@ -132,11 +133,12 @@ impl SettingQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<CountedConnection<Institution>> {
-        let (page, rows, total) =
+        let (page, rows, has_next, total) =
             page_of(ctx, "INSTITUTION", Condition::all(), first, after).await?;
         Ok(connection(
             page,
             rows.into_iter().map(Institution).collect(),
+            has_next,
             total,
         ))
     }

@@ -247,9 +247,10 @@ pub(super) async fn anomaly_reports_find_emergency_protected_denied_after_hours_
                 .outside(from, to)
                 .expect("a period in range")
                 .add(audit_event::Column::ActorUsername.eq("anna.case"));
-            let page = hearth::graphql::audit::list::page_of(&app.state.db, cond, Some(500), None)
-                .await
-                .expect("page");
+            let page =
+                hearth::graphql::audit::list::page_of(&app.state.db, false, cond, Some(500), None)
+                    .await
+                    .expect("page");
             let found: BTreeSet<uuid::Uuid> = page.edges.iter().map(|e| e.node.0.id).collect();
             let expected = if everything_outside {
                 annas_ids.clone()
