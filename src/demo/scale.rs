@@ -10,7 +10,9 @@ use chrono::{Duration, NaiveDate, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::insert;
@@ -53,6 +55,17 @@ pub async fn seed_scale(
         .all(db)
         .await?
         .len();
+    // The demo's own children have random serials, so a synthetic number
+    // can meet one of theirs; such a child moves to the next free serial
+    // of the same parity (the same sex).
+    let mut taken: std::collections::HashSet<String> = child::Entity::find()
+        .select_only()
+        .column(child::Column::PersonalIdentityNumber)
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     let now = Utc::now();
     let today = crate::domain::today();
@@ -75,13 +88,20 @@ pub async fn seed_scale(
             let day = (i * 7919) % 6570;
             // Children with one residue share a parity (6570 is even), so
             // the serial still tells them apart; its parity is the sex.
-            let serial = u16::try_from(600 + 2 * (i / 6570) + i % 2).unwrap_or(999);
+            let mut serial = u16::try_from(600 + 2 * (i / 6570) + i % 2).unwrap_or(999);
             let dob = first_day + Duration::days(i64::try_from(day).unwrap_or(0));
+            let mut pin = crate::domain::pin::make(dob, serial, false);
+            while taken.contains(&pin) {
+                serial += 2;
+                ensure!(serial < 1000, "no free personal identity number left");
+                pin = crate::domain::pin::make(dob, serial, false);
+            }
+            taken.insert(pin.clone());
             let id = Uuid::from_u128((0x5CA1E_u128 << 96) | i as u128);
             let sex = if serial % 2 == 1 { "MALE" } else { "FEMALE" };
             kids.push(child::Model {
                 id,
-                personal_identity_number: crate::domain::pin::make(dob, serial, false),
+                personal_identity_number: pin,
                 given_name: "Bench".into(),
                 family_name: format!("Child{i}"),
                 date_of_birth: dob,
@@ -160,4 +180,39 @@ pub async fn seed_scale(
         start = end;
     }
     Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, PaginatorTrait};
+
+    /// A demo child whose random serial meets a synthetic child's number
+    /// made the 1M-placement benchmark fail on the unique constraint.
+    #[tokio::test]
+    async fn a_number_the_demo_already_holds_is_not_given_again() -> anyhow::Result<()> {
+        let (db, _) = crate::db::connect("sqlite::memory:", 1).await?;
+        crate::db::migrate(&db).await?;
+        crate::demo::seed(&db, "not-a-real-hash").await?;
+        // The number synthetic child 0 would get: day 0, serial 600.
+        let first_day = NaiveDate::from_ymd_opt(2006, 1, 1).unwrap_or_default();
+        let wanted = crate::domain::pin::make(first_day, 600, false);
+        let mut demo = child::Entity::find()
+            .one(&db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the demo has children"))?
+            .into_active_model();
+        demo.personal_identity_number = sea_orm::ActiveValue::Set(wanted.clone());
+        demo.update(&db).await?;
+        let before = child::Entity::find().count(&db).await?;
+        let made = seed_scale(&db, 3, 1).await?;
+        assert_eq!(made.children, 3);
+        assert_eq!(child::Entity::find().count(&db).await?, before + 3);
+        let holders = child::Entity::find()
+            .filter(child::Column::PersonalIdentityNumber.eq(wanted))
+            .count(&db)
+            .await?;
+        assert_eq!(holders, 1, "the demo child keeps its number, alone");
+        Ok(())
+    }
 }
