@@ -8,6 +8,7 @@ pub mod gate;
 pub mod policy;
 pub mod principal;
 pub mod reach;
+mod reach_sql;
 pub mod scope;
 pub mod statistics;
 pub mod writes;

@@ -6,10 +6,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    Statement,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::policy::{Permission, Scope};
@@ -61,36 +58,6 @@ struct Grants {
 /// at the next request, from whichever process it was made.
 #[derive(Debug, Default)]
 pub struct PermissionCache(RwLock<HashMap<Uuid, Grants>>);
-
-/// The access version, if the token's session is live (not revoked, not past
-/// its maximum lifetime, the user's own); one statement per request.
-async fn live_session_version(db: &DatabaseConnection, token: &Verified) -> AppResult<i64> {
-    let backend = db.get_database_backend();
-    let sql = "SELECT (SELECT version FROM access_version WHERE id = 1) AS version, \
-               (SELECT COUNT(*) FROM sessions WHERE id = $1 AND user_id = $2 \
-                AND revoked_at IS NULL AND expires_at > $3) AS live";
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => sql.to_owned(),
-        _ => sql.replace('$', "?"),
-    };
-    let stmt = Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            token.session_id.into(),
-            token.user_id.into(),
-            Utc::now().into(),
-        ],
-    );
-    let row = db
-        .query_one_raw(stmt)
-        .await?
-        .ok_or_else(|| AppError::internal("access_version row is missing"))?;
-    if row.try_get::<i64>("", "live")? == 0 {
-        return Err(AppError::Unauthenticated);
-    }
-    Ok(row.try_get::<i64>("", "version")?)
-}
 
 async fn load_grants(
     db: &DatabaseConnection,
@@ -150,7 +117,20 @@ impl Principal {
         token: &Verified,
     ) -> AppResult<Self> {
         let user_id = token.user_id;
-        let version = live_session_version(db, token).await?;
+        let today = crate::domain::today();
+        let rows = super::reach_sql::load(db, token, today, Utc::now()).await?;
+        let session = rows
+            .iter()
+            .find(|r| r.kind == super::reach_sql::Kind::Session)
+            .ok_or_else(|| AppError::internal("the session row is missing"))?;
+        // The token's session: not revoked, not past its maximum lifetime,
+        // the user's own.
+        if session.live.unwrap_or(0) == 0 {
+            return Err(AppError::Unauthenticated);
+        }
+        let version = session
+            .version
+            .ok_or_else(|| AppError::internal("access_version row is missing"))?;
         let cached = cache
             .0
             .read()
@@ -186,19 +166,20 @@ impl Principal {
             permissions: grants.permissions,
             ..Default::default()
         };
-        principal.load_reach(db).await?;
-        Ok(principal)
-    }
-
-    async fn load_reach(&mut self, db: &DatabaseConnection) -> AppResult<()> {
-        let uses = |s: Scope| self.permissions.values().any(|v| *v == s);
+        let uses = |s: Scope| principal.permissions.values().any(|v| *v == s);
         let needs = Needs {
             own: uses(Scope::Own),
-            unit: self.unit_id.filter(|_| uses(Scope::Unit)),
-            emergency: self.permissions.contains_key(&Permission::EmergencyAccess),
+            unit: principal.unit_id.filter(|_| uses(Scope::Unit)),
+            emergency: principal
+                .permissions
+                .contains_key(&Permission::EmergencyAccess),
         };
-        self.reach = super::reach::load(db, self.user_id, needs).await?;
-        Ok(())
+        let mut reach = super::reach::assemble(&rows, needs, today);
+        if let Some(unit) = needs.unit {
+            reach = reach.with_unit_settings(super::reach::unit_settings(db, unit).await?);
+        }
+        principal.reach = reach;
+        Ok(principal)
     }
 
     /// The token this principal was loaded from.

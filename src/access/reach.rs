@@ -4,12 +4,12 @@
 //! rules into SQL conditions and `gate.rs` into per-field decisions, both
 //! through the methods below, so a list and a field can never disagree.
 //!
-//! The sets are loaded once per request (`load`) in a fixed number of
-//! statements, so that an ended assignment or a new secretary takes effect
-//! at the next request.
+//! The sets are loaded once per request, with the session, in one
+//! statement (`reach_sql`; a second for UNIT scopes), so that an ended
+//! assignment or a new secretary takes effect at the next request.
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
@@ -17,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::today;
-use crate::entity::{care_setting, caseload, child, emergency_grant, placement};
+use crate::entity::{care_setting, child, placement};
 use crate::error::AppResult;
 
 /// The named reach rules, for documentation and for the audit of a
@@ -80,46 +80,29 @@ fn current(start: NaiveDate, end: Option<NaiveDate>, today: NaiveDate) -> bool {
     start <= today && end.is_none_or(|e| e >= today)
 }
 
-/// Loads the caller's reach.
-pub async fn load<C: ConnectionTrait>(db: &C, user_id: Uuid, needs: Needs) -> AppResult<Reach> {
-    let today = today();
+/// The caller's reach from the rows of the caller's statement
+/// (`reach_sql`), keeping only the sets `needs` asks for: a set the
+/// caller's scopes do not use must not widen a UNIT scope (`covers`).
+pub(super) fn assemble(rows: &[super::reach_sql::Row], needs: Needs, today: NaiveDate) -> Reach {
+    use super::reach_sql::Kind;
     let mut reach = Reach::default();
     if needs.own {
-        let caseload: Vec<Uuid> = caseload::Entity::find()
-            .select_only()
-            .column(caseload::Column::ChildId)
-            .filter(caseload::Column::UserId.eq(user_id))
-            .filter(super::scope::active_assignment(today))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let supported: Vec<Uuid> = care_setting::Entity::find()
-            .select_only()
-            .column(care_setting::Column::Id)
-            .filter(care_setting::Column::SecretaryId.eq(user_id))
-            .into_tuple()
-            .all(db)
-            .await?;
-        // The placements of caseload children and in supported homes, in one
-        // query; the rules below are decided from their dates.
-        let rows: Vec<(Uuid, Uuid, NaiveDate, Option<NaiveDate>)> = placement::Entity::find()
-            .select_only()
-            .column(placement::Column::ChildId)
-            .column(placement::Column::SettingId)
-            .column(placement::Column::StartDate)
-            .column(placement::Column::EndDate)
-            .filter(
-                placement::Column::ChildId
-                    .is_in(caseload.clone())
-                    .or(placement::Column::SettingId.is_in(supported.clone())),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
-        reach.caseload = caseload.into_iter().collect();
-        reach.supported_homes = supported.into_iter().collect();
-        for (child_id, setting_id, start, end) in rows {
-            let now = current(start, end, today);
+        for r in rows {
+            match (r.kind, r.a, r.b) {
+                (Kind::Caseload, Some(child), _) => {
+                    reach.caseload.insert(child);
+                }
+                (Kind::Supported, _, Some(home)) => {
+                    reach.supported_homes.insert(home);
+                }
+                _ => {}
+            }
+        }
+        for r in rows.iter().filter(|r| r.kind == Kind::Placement) {
+            let (Some(child_id), Some(setting_id), Some(start)) = (r.a, r.b, r.start) else {
+                continue;
+            };
+            let now = current(start, r.end, today);
             if reach.caseload.contains(&child_id) {
                 reach.settings_placed_ever.insert(setting_id);
                 if now {
@@ -131,56 +114,61 @@ pub async fn load<C: ConnectionTrait>(db: &C, user_id: Uuid, needs: Needs) -> Ap
             }
         }
     }
-    if let Some(unit) = needs.unit {
-        let of_unit_children = Query::select()
-            .column(child::Column::Id)
-            .from(child::Entity)
-            .and_where(Expr::col(child::Column::UnitId).eq(unit))
-            .to_owned();
-        let settings: Vec<Uuid> = care_setting::Entity::find()
-            .select_only()
-            .column(care_setting::Column::Id)
-            .filter(
-                care_setting::Column::UnitId
-                    .eq(unit)
-                    .or(care_setting::Column::Id.in_subquery(
-                        Query::select()
-                            .column(placement::Column::SettingId)
-                            .from(placement::Entity)
-                            .and_where(
-                                Expr::col(placement::Column::ChildId).in_subquery(of_unit_children),
-                            )
-                            .to_owned(),
-                    )),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
-        reach.unit_settings = settings.into_iter().collect();
-    }
     if needs.emergency {
-        let grants: Vec<(Uuid, Uuid)> = emergency_grant::Entity::find()
-            .select_only()
-            .column(emergency_grant::Column::ChildId)
-            .column(emergency_grant::Column::Id)
-            .filter(emergency_grant::Column::UserId.eq(user_id))
-            .filter(emergency_grant::Column::ExpiresAt.gt(Utc::now()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        reach.grants = grants.into_iter().collect();
-        if !reach.grants.is_empty() {
-            let settings: Vec<Uuid> = placement::Entity::find()
-                .select_only()
-                .column(placement::Column::SettingId)
-                .filter(placement::Column::ChildId.is_in(reach.grants.keys().copied()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            reach.granted_settings = settings.into_iter().collect();
+        for r in rows {
+            match (r.kind, r.a, r.b) {
+                (Kind::Grant, Some(child), Some(grant)) => {
+                    reach.grants.insert(child, grant);
+                }
+                (Kind::GrantedSetting, _, Some(setting)) => {
+                    reach.granted_settings.insert(setting);
+                }
+                _ => {}
+            }
         }
     }
-    Ok(reach)
+    reach
+}
+
+/// `UnitSettings` of `unit`: its own settings and those where a child of
+/// the unit is or was placed. A second statement, for UNIT scopes only.
+pub(super) async fn unit_settings<C: ConnectionTrait>(
+    db: &C,
+    unit: Uuid,
+) -> AppResult<HashSet<Uuid>> {
+    let of_unit_children = Query::select()
+        .column(child::Column::Id)
+        .from(child::Entity)
+        .and_where(Expr::col(child::Column::UnitId).eq(unit))
+        .to_owned();
+    let settings: Vec<Uuid> = care_setting::Entity::find()
+        .select_only()
+        .column(care_setting::Column::Id)
+        .filter(
+            care_setting::Column::UnitId
+                .eq(unit)
+                .or(care_setting::Column::Id.in_subquery(
+                    Query::select()
+                        .column(placement::Column::SettingId)
+                        .from(placement::Entity)
+                        .and_where(
+                            Expr::col(placement::Column::ChildId).in_subquery(of_unit_children),
+                        )
+                        .to_owned(),
+                )),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(settings.into_iter().collect())
+}
+
+/// Sets `UnitSettings` (loaded by [`unit_settings`]).
+impl Reach {
+    pub(super) fn with_unit_settings(mut self, settings: HashSet<Uuid>) -> Self {
+        self.unit_settings = settings;
+        self
+    }
 }
 
 impl Reach {

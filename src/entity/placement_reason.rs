@@ -12,7 +12,22 @@ pub struct Model {
     pub is_primary: bool,
 }
 
+/// Relations of `placement_reasons`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The reason a row names (`reason_code` references `reasons.code`).
+    #[sea_orm(
+        belongs_to = "super::reason::Entity",
+        from = "Column::ReasonCode",
+        to = "super::reason::Column::Code"
+    )]
+    Reason,
+}
+
+impl Related<super::reason::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Reason.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -223,21 +223,16 @@ impl Loader<ReasonsOf> for Loaders {
         &self,
         keys: &[ReasonsOf],
     ) -> Result<HashMap<ReasonsOf, Self::Value>, Self::Error> {
+        // With their reasons joined: one statement, not two.
         let rows = placement_reason::Entity::find()
+            .find_also_related(reason::Entity)
             .filter(placement_reason::Column::PlacementId.is_in(keys.iter().map(|k| k.0)))
             .order_by_desc(placement_reason::Column::IsPrimary)
             .order_by_asc(placement_reason::Column::ReasonCode)
             .all(&self.db)
             .await?;
-        let reasons: HashMap<String, reason::Model> = reason::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|r| (r.code.clone(), r))
-            .collect();
-        Ok(group(rows.into_iter().filter_map(|pr| {
-            let r = reasons.get(&pr.reason_code)?.clone();
-            Some((ReasonsOf(pr.placement_id), (r, pr.is_primary)))
+        Ok(group(rows.into_iter().filter_map(|(pr, r)| {
+            Some((ReasonsOf(pr.placement_id), (r?, pr.is_primary)))
         })))
     }
 }

@@ -117,6 +117,28 @@ async fn nested_lists_take_one_statement_per_level_at_any_concurrency() {
     }
 }
 
+/// The caseworker query of issue 12, as its benchmark sends it.
+const CASEWORKER: &str = "query CaseworkerChildren { children(first: 50) { edges { node { id givenName familyName personalIdentityNumber
+  placements { type startDate endDate dailyCost reasons { reason { code } primary }
+    setting { __typename ... on FosterHome { name kind } ... on Institution { name kind } } } } } } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_caseworker_query_takes_at_most_six_statements_at_any_concurrency() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let anna = app.login("anna.case").await;
+        // The caller with session and reach, children, placements, settings,
+        // their protected children, reasons (issue 12: at most 6).
+        for concurrency in [1, 32] {
+            let n = statements_per_request(&app, &anna, CASEWORKER, json!({}), concurrency).await;
+            assert!(
+                n <= 6,
+                "{backend:?}: {n} statements at concurrency {concurrency}"
+            );
+        }
+    }
+}
+
 const CREATE_CHILD: &str = "mutation($i: CreateChildInput!){ createChild(input: $i){ id dateOfBirth sex personalIdentityNumber } }";
 
 #[tokio::test]
