@@ -174,11 +174,7 @@ impl Principal {
                 .permissions
                 .contains_key(&Permission::EmergencyAccess),
         };
-        let mut reach = super::reach::assemble(&rows, needs, today);
-        if let Some(unit) = needs.unit {
-            reach = reach.with_unit_settings(super::reach::unit_settings(db, unit).await?);
-        }
-        principal.reach = reach;
+        principal.reach = super::reach::assemble(&rows, needs, today);
         Ok(principal)
     }
 

@@ -5,19 +5,19 @@
 //! through the methods below, so a list and a field can never disagree.
 //!
 //! The sets are loaded once per request, with the session, in one
-//! statement (`reach_sql`; a second for UNIT scopes), so that an ended
-//! assignment or a new secretary takes effect at the next request.
+//! statement (`reach_sql`), so that an ended assignment or a new secretary
+//! takes effect at the next request.
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
 use crate::domain::today;
-use crate::entity::{care_setting, child, placement};
+use crate::entity::{child, placement};
 use crate::error::AppResult;
 
 /// The named reach rules, for documentation and for the audit of a
@@ -114,6 +114,13 @@ pub(super) fn assemble(rows: &[super::reach_sql::Row], needs: Needs, today: Naiv
             }
         }
     }
+    if needs.unit.is_some() {
+        reach.unit_settings = rows
+            .iter()
+            .filter(|r| r.kind == Kind::UnitSetting)
+            .filter_map(|r| r.b)
+            .collect();
+    }
     if needs.emergency {
         for r in rows {
             match (r.kind, r.a, r.b) {
@@ -128,47 +135,6 @@ pub(super) fn assemble(rows: &[super::reach_sql::Row], needs: Needs, today: Naiv
         }
     }
     reach
-}
-
-/// `UnitSettings` of `unit`: its own settings and those where a child of
-/// the unit is or was placed. A second statement, for UNIT scopes only.
-pub(super) async fn unit_settings<C: ConnectionTrait>(
-    db: &C,
-    unit: Uuid,
-) -> AppResult<HashSet<Uuid>> {
-    let of_unit_children = Query::select()
-        .column(child::Column::Id)
-        .from(child::Entity)
-        .and_where(Expr::col(child::Column::UnitId).eq(unit))
-        .to_owned();
-    let settings: Vec<Uuid> = care_setting::Entity::find()
-        .select_only()
-        .column(care_setting::Column::Id)
-        .filter(
-            care_setting::Column::UnitId
-                .eq(unit)
-                .or(care_setting::Column::Id.in_subquery(
-                    Query::select()
-                        .column(placement::Column::SettingId)
-                        .from(placement::Entity)
-                        .and_where(
-                            Expr::col(placement::Column::ChildId).in_subquery(of_unit_children),
-                        )
-                        .to_owned(),
-                )),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(settings.into_iter().collect())
-}
-
-/// Sets `UnitSettings` (loaded by [`unit_settings`]).
-impl Reach {
-    pub(super) fn with_unit_settings(mut self, settings: HashSet<Uuid>) -> Self {
-        self.unit_settings = settings;
-        self
-    }
 }
 
 impl Reach {

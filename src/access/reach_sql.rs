@@ -1,7 +1,8 @@
 //! The statement the caller is loaded with (issue 12): whether the token's
-//! session is live, the access version, and the rows the OWN and emergency
-//! reach rules (`access::reach`) are decided from, as one `UNION ALL`. It
-//! replaced five statements per request, each a round trip and a plan.
+//! session is live, the access version, and the rows the OWN, UNIT and
+//! emergency reach rules (`access::reach`) are decided from, as one
+//! `UNION ALL`. It replaced five or six statements per request, each a
+//! round trip and a plan.
 //!
 //! Every branch has the same columns: `kind`, two ids, two dates and two
 //! numbers, typed NULL where a branch has nothing to say. The placements
@@ -16,7 +17,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, Statement};
 use uuid::Uuid;
 
 use crate::auth::token::Verified;
-use crate::entity::{care_setting, caseload, emergency_grant, placement};
+use crate::entity::{care_setting, caseload, emergency_grant, placement, user};
 use crate::error::{AppError, AppResult};
 
 /// Kinds of rows.
@@ -35,16 +36,20 @@ pub(super) enum Kind {
     Grant,
     /// A setting a child under a grant is or was placed in (`b`).
     GrantedSetting,
+    /// A setting of the user's unit, or where a child of the unit is or
+    /// was placed (`b`; `setting_units`).
+    UnitSetting,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 7] = [
         Kind::Session,
         Kind::Caseload,
         Kind::Supported,
         Kind::Placement,
         Kind::Grant,
         Kind::GrantedSetting,
+        Kind::UnitSetting,
     ];
 
     fn code(self) -> i64 {
@@ -213,7 +218,47 @@ fn statement(token: &Verified, today: NaiveDate, now: DateTime<Utc>) -> SelectSt
         Kind::GrantedSetting,
         placement::Column::ChildId.in_subquery(granted_children(user, now)),
     );
-    for other in [caseload, supported, grants, by_child, by_home, granted] {
+    let unit = || {
+        Query::select()
+            .column(user::Column::UnitId)
+            .from(user::Entity)
+            .and_where(user::Column::Id.eq(user))
+            .to_owned()
+    };
+    let setting_only = |column: Expr| {
+        [
+            none_uuid(),
+            column,
+            none_date(),
+            none_date(),
+            none_int(),
+            none_int(),
+        ]
+    };
+    let mut unit_own = branch(
+        Kind::UnitSetting,
+        setting_only(Expr::col(care_setting::Column::Id)),
+    );
+    unit_own
+        .from(care_setting::Entity)
+        .and_where(care_setting::Column::UnitId.in_subquery(unit()));
+    let mut unit_placed = branch(
+        Kind::UnitSetting,
+        setting_only(Expr::col(Alias::new("setting_id"))),
+    );
+    unit_placed
+        .from(Alias::new("setting_units"))
+        .and_where(Expr::col(Alias::new("unit_id")).in_subquery(unit()));
+    for other in [
+        caseload,
+        supported,
+        grants,
+        by_child,
+        by_home,
+        granted,
+        unit_own,
+        unit_placed,
+    ] {
         q.union(UnionType::All, other);
     }
     q

@@ -5,7 +5,7 @@
 use sea_orm::sea_query::ExprTrait;
 use std::collections::HashSet;
 
-use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
@@ -96,7 +96,19 @@ pub fn placements(p: &Principal) -> Condition {
 pub fn settings(p: &Principal) -> Condition {
     let base = match p.scope(Permission::SettingRead) {
         Some(Scope::All) => Some(always()),
-        Some(Scope::Unit) => in_set(care_setting::Column::Id, p.reach.unit_settings()),
+        // `UnitSettings` as the gate reads it, but as a subquery: a unit's
+        // settings can be many, and a list of ids is a plan per length.
+        Some(Scope::Unit) => p.unit_id.map(|unit| {
+            care_setting::Column::UnitId
+                .eq(unit)
+                .or(care_setting::Column::Id.in_subquery(
+                    Query::select()
+                        .column(Alias::new("setting_id"))
+                        .from(Alias::new("setting_units"))
+                        .and_where(Expr::col(Alias::new("unit_id")).eq(unit))
+                        .to_owned(),
+                ))
+        }),
         Some(Scope::Own) => in_set(care_setting::Column::Id, p.reach.own_settings()),
         None => None,
     };

@@ -26,3 +26,4 @@ mod reach;
 mod schema;
 mod sessions;
 mod statistics;
+mod unit_reach;

@@ -19,7 +19,7 @@ pub mod types;
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::access::{Permission, require};
 use crate::audit::chain::{self, ChainReport};
@@ -81,6 +81,10 @@ async fn anomaly_page(
     page_of(&state.db, wants_total(ctx), cond, first, after.as_deref()).await
 }
 
+/// The largest page of `accessReport`, and its default: a child read in
+/// every request of a busy day has thousands of events (issue 12).
+pub const MAX_REPORT_PAGE: u64 = 500;
+
 /// The auditors' queries.
 #[derive(Default)]
 pub struct AuditQuery;
@@ -113,20 +117,55 @@ impl AuditQuery {
         .await?)
     }
 
-    /// Everyone who accessed or changed the child, or was refused: every
-    /// event about the child, oldest first, with the fields read or changed
+    /// Everyone who accessed or changed the child, or was refused: the
+    /// events about the child, oldest first, with the fields read or changed
     /// and the emergency grant (`grantId`, `flagged`) it happened under.
+    /// Paged: at most `first` events (default and largest 500) with a
+    /// sequence above `afterSequence`; the next page starts after the last
+    /// event's `sequence`, and a page shorter than `first` is the last.
     /// AUDITOR only.
-    async fn access_report(&self, ctx: &Context<'_>, child_id: ID) -> Result<Vec<AuditEvent>> {
-        let state = audited(
-            ctx,
-            "accessReport",
-            vec![entry("childId", child_id.as_str())],
-        )?;
+    async fn access_report(
+        &self,
+        ctx: &Context<'_>,
+        child_id: ID,
+        first: Option<i32>,
+        after_sequence: Option<i64>,
+    ) -> Result<Vec<AuditEvent>> {
+        let mut asked = vec![entry("childId", child_id.as_str())];
+        if let Some(n) = first {
+            asked.push(entry("first", &n.to_string()));
+        }
+        if let Some(s) = after_sequence {
+            asked.push(entry("afterSequence", &s.to_string()));
+        }
+        let state = audited(ctx, "accessReport", asked)?;
         let child = parse_id(&child_id, "childId")?;
+        let limit = match first {
+            None => MAX_REPORT_PAGE,
+            Some(n) => u64::try_from(n)
+                .ok()
+                .filter(|n| *n <= MAX_REPORT_PAGE)
+                .ok_or_else(|| {
+                    AppError::bad_input("first", format!("first must lie in 0-{MAX_REPORT_PAGE}."))
+                })?,
+        };
+        let after = match after_sequence {
+            None => 0,
+            Some(s) if s >= 0 => s,
+            Some(_) => {
+                return Err(AppError::bad_input(
+                    "afterSequence",
+                    "afterSequence must not be negative.",
+                )
+                .into());
+            }
+        };
+        // One index range of `audit_by_subject`, however long the history.
         let rows = audit_event::Entity::find()
             .filter(audit_event::Column::SubjectChildId.eq(child))
+            .filter(audit_event::Column::Sequence.gt(after))
             .order_by_asc(audit_event::Column::Sequence)
+            .limit(limit)
             .all(&state.db)
             .await
             .map_err(AppError::from)?;

@@ -92,3 +92,53 @@ pub(super) async fn access_report_lists_exactly_who_touched_the_child_and_which_
         assert!(r["eventsChecked"].as_i64().expect("checked") >= last);
     }
 }
+
+#[tokio::test]
+pub(super) async fn access_report_pages_by_sequence_and_refuses_bad_pages() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let s = demo_session(&app).await;
+        let alice = app.login("alice.auditor").await;
+        let q = "query($c:ID!,$n:Int,$a:Int){accessReport(childId:$c,first:$n,afterSequence:$a){sequence}}";
+        let seqs = |d: &Value| -> Vec<i64> {
+            d["accessReport"]
+                .as_array()
+                .expect("report")
+                .iter()
+                .map(|e| e["sequence"].as_i64().expect("sequence"))
+                .collect()
+        };
+        let all = seqs(&ok(&app, &alice, q, json!({"c": s.child})).await);
+        assert!(
+            all.len() > 3,
+            "{backend:?}: the child has a history: {all:?}"
+        );
+        let (mut paged, mut after): (Vec<i64>, Option<i64>) = (Vec::new(), None);
+        loop {
+            let page = seqs(&ok(&app, &alice, q, json!({"c": s.child, "n": 2, "a": after})).await);
+            paged.extend(&page);
+            if page.len() < 2 {
+                break;
+            }
+            after = page.last().copied();
+        }
+        // Reading the report is itself an event, but about no child.
+        assert_eq!(
+            paged, all,
+            "{backend:?}: pages of 2 give the whole report in order"
+        );
+        for (vars, field) in [
+            (json!({"c": s.child, "n": 501}), "first"),
+            (json!({"c": s.child, "n": -1}), "first"),
+            (json!({"c": s.child, "a": -5}), "afterSequence"),
+        ] {
+            let body = app.gql(Some(&alice), q, vars.clone()).await;
+            assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{vars}: {body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["field"],
+                json!(field),
+                "{body}"
+            );
+        }
+    }
+}
