@@ -129,7 +129,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::VerifyAudit => {
             let (db, _) = crate::db::connect(&config.database.url, 1).await?;
-            let report = crate::audit::chain::verify_snapshot(&db)
+            if !crate::db::migrations_current(&db).await {
+                anyhow::bail!(
+                    "the database schema is not current (verify-audit records checkpoints): run `hearth migrate` first."
+                );
+            }
+            let walks = crate::audit::checkpoint::WalkStatus::default();
+            let report = crate::audit::checkpoint::full_walk(&db, &walks)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if report.valid {

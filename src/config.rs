@@ -168,6 +168,8 @@ pub struct AuditConfig {
     pub office_hours_start: u32,
     pub office_hours_end: u32,
     pub timezone: String,
+    /// Minutes between the server's full walks of the hash chain (0: none).
+    pub full_walk_minutes: u64,
 }
 
 /// Logging.
@@ -260,6 +262,9 @@ impl Config {
         self.validate_login_limits()?;
         if !(1..=24 * 60).contains(&self.access.emergency_access_minutes) {
             bail!("HEARTH_ACCESS__EMERGENCY_ACCESS_MINUTES must be between 1 and 1440");
+        }
+        if self.audit.full_walk_minutes > 7 * 24 * 60 {
+            anyhow::bail!("audit.full_walk_minutes must be at most 10080 (a week).");
         }
         if self.audit.office_hours_start >= self.audit.office_hours_end
             || self.audit.office_hours_end > 24

@@ -28,6 +28,8 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
     db::migrate(&db).await?;
     let keys = Arc::new(auth::token::TokenKeys::new(&config.auth));
     let audit = audit::AuditWriter::start(db.clone());
+    let walks = audit::checkpoint::WalkStatus::default();
+    audit::checkpoint::start_walks(db.clone(), walks.clone(), config.audit.full_walk_minutes);
     let login_guard = Arc::new(auth::guard::LoginGuard::start(&config.auth)?);
     auth::password::prepare()
         .await
@@ -41,5 +43,6 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
         permissions: Arc::default(),
         metrics: server::new_metrics(),
         login_guard,
+        walks,
     })
 }

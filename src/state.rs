@@ -27,4 +27,6 @@ pub struct AppState {
     pub login_guard: Arc<crate::auth::guard::LoginGuard>,
     /// Request counters, for metrics.
     pub metrics: Arc<crate::server::Metrics>,
+    /// The latest full walk of the audit chain.
+    pub walks: crate::audit::checkpoint::WalkStatus,
 }

@@ -20,6 +20,7 @@ mod m20261207_000009_statistics_keys;
 mod m20261207_000010_audit_by_username;
 mod m20261207_000011_protected_lookup;
 mod m20261207_000012_setting_units;
+mod m20261207_000013_audit_checkpoints;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_audit_by_username::Migration),
             Box::new(m20261207_000011_protected_lookup::Migration),
             Box::new(m20261207_000012_setting_units::Migration),
+            Box::new(m20261207_000013_audit_checkpoints::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! response is sent.
 pub mod buffer;
 pub mod chain;
+pub mod checkpoint;
 pub mod event;
 pub mod opname;
 pub mod refusals;

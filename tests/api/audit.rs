@@ -30,7 +30,7 @@ async fn a_list_of_children_leaves_one_event_per_child_in_a_valid_chain() {
             .await
             .expect("count");
         assert_eq!(after - before, n, "one read event per child");
-        let report = hearth::audit::chain::verify(&app.state.db)
+        let (report, _) = hearth::audit::chain::verify_from(&app.state.db, None)
             .await
             .expect("verify");
         assert!(report.valid, "{report:?}");
@@ -72,7 +72,10 @@ async fn altered_or_deleted_events_are_detected() {
         if !on.is_empty() {
             db.execute_unprepared(on).await.expect("re-enable");
         }
-        let report = hearth::audit::chain::verify(db).await.expect("verify");
+        let report = hearth::audit::chain::verify_from(db, None)
+            .await
+            .expect("verify")
+            .0;
         assert!(!report.valid);
         assert_eq!(report.first_broken_sequence, Some(3));
     }
@@ -156,7 +159,7 @@ async fn a_thousand_concurrent_reads_make_one_gap_free_chain() {
             1000,
             "{backend:?}: one event per request and child"
         );
-        let report = hearth::audit::chain::verify(&app.state.db)
+        let (report, _) = hearth::audit::chain::verify_from(&app.state.db, None)
             .await
             .expect("verify");
         assert!(report.valid, "{report:?}");
@@ -196,7 +199,10 @@ async fn a_well_chained_event_appended_behind_the_head_is_reported() {
             .insert(db)
             .await
             .expect("insert behind the head");
-        let report = hearth::audit::chain::verify(db).await.expect("verify");
+        let report = hearth::audit::chain::verify_from(db, None)
+            .await
+            .expect("verify")
+            .0;
         assert!(!report.valid);
         assert_eq!(
             report.first_broken_sequence,

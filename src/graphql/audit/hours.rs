@@ -156,6 +156,7 @@ mod tests {
             office_hours_start: 7,
             office_hours_end: 19,
             timezone: "Europe/Stockholm".into(),
+            full_walk_minutes: 0,
         })
         .expect("valid")
     }
@@ -196,6 +197,7 @@ mod tests {
                 office_hours_start: start,
                 office_hours_end: end,
                 timezone: tz.into(),
+                full_walk_minutes: 0,
             })
             .expect("valid");
             for (from, to) in [

@@ -240,6 +240,7 @@ pub(super) async fn anomaly_reports_find_emergency_protected_denied_after_hours_
                 office_hours_start: hours.0,
                 office_hours_end: hours.1,
                 timezone: "UTC".into(),
+                full_walk_minutes: 0,
             };
             let office = hearth::graphql::audit::hours::OfficeHours::from_config(&config)
                 .expect("valid office hours");

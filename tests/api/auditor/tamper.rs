@@ -155,7 +155,8 @@ pub(super) async fn tampering_is_reported(how: Tamper) {
         )
         .await;
         let alice = app.login("alice.auditor").await;
-        let q = "{verifyAuditChain{valid eventsChecked firstBrokenSequence problem}}";
+        // A change before the latest checkpoint is for a full walk to find.
+        let q = "{verifyAuditChain(full: true){valid eventsChecked firstBrokenSequence problem checkedFrom lastFullWalk{valid firstBrokenSequence}}}";
         let intact = ok(&app, &alice, q, json!({})).await;
         assert_eq!(intact["verifyAuditChain"]["valid"], json!(true));
         let last = audit_event::Entity::find()
@@ -183,6 +184,17 @@ pub(super) async fn tampering_is_reported(how: Tamper) {
         );
         assert_eq!(r["eventsChecked"], json!(expected - 1), "{how:?}: {r}");
         assert!(r["problem"].is_string());
+        assert_eq!(
+            r["checkedFrom"],
+            json!(1),
+            "a full walk starts at the first"
+        );
+        assert_eq!(r["lastFullWalk"]["valid"], json!(false), "{r}");
+        assert_eq!(
+            r["lastFullWalk"]["firstBrokenSequence"],
+            json!(expected),
+            "{r}"
+        );
         if backend == Backend::Sqlite {
             let (code, text) = cli_verify(&app);
             assert_eq!(code, Some(1), "{how:?}: {text}");
@@ -210,4 +222,69 @@ pub(super) async fn swapped_events_are_reported() {
 pub(super) async fn an_inserted_forged_event_is_reported() {
     tampering_is_reported(Tamper::InsertForged).await;
     tampering_is_reported(Tamper::InsertForgedChained).await;
+}
+
+/// `verifyAuditChain` without `full` reads only what was appended since
+/// the latest checkpoint: a change there is found, and the report says
+/// where the check started and how the latest full walk went.
+#[tokio::test]
+pub(super) async fn the_default_check_reads_only_the_events_after_the_checkpoint() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let alice = app.login("alice.auditor").await;
+        let q = "{verifyAuditChain{valid eventsChecked checkedFrom firstBrokenSequence lastFullWalk{valid}}}";
+        let first = ok(&app, &alice, q, json!({})).await;
+        let r = &first["verifyAuditChain"];
+        assert_eq!(r["valid"], json!(true), "{r}");
+        assert_eq!(r["checkedFrom"], json!(1), "no checkpoint yet: {r}");
+        assert!(r["lastFullWalk"].is_null(), "no full walk yet: {r}");
+        let checkpoint = r["eventsChecked"].as_i64().expect("checked");
+
+        // More events, then a change to one of them.
+        let anna = app.login("anna.case").await;
+        ok(
+            &app,
+            &anna,
+            "{children(first:50){edges{node{id givenName}}}}",
+            json!({}),
+        )
+        .await;
+        let second = ok(&app, &alice, q, json!({})).await;
+        let r = &second["verifyAuditChain"];
+        assert_eq!(r["valid"], json!(true), "{r}");
+        // The first check's own event and later ones were appended since.
+        assert_eq!(r["checkedFrom"], json!(checkpoint + 1), "{r}");
+        let later = r["eventsChecked"].as_i64().expect("checked");
+        assert!(later > checkpoint + 1, "{r}");
+
+        ok(
+            &app,
+            &anna,
+            "{children(first:50){edges{node{id givenName}}}}",
+            json!({}),
+        )
+        .await;
+        let target = later + 1;
+        let expected = tamper(&app, backend, Tamper::ChangeField, target).await;
+        let third = ok(&app, &alice, q, json!({})).await;
+        let r = &third["verifyAuditChain"];
+        assert_eq!(r["valid"], json!(false), "{backend:?}: {r}");
+        assert_eq!(r["firstBrokenSequence"], json!(expected), "{r}");
+        assert_eq!(r["checkedFrom"], json!(later + 1), "{r}");
+
+        // The checkpointed event itself altered: found at once.
+        let again = ok(&app, &alice, q, json!({})).await;
+        assert_eq!(again["verifyAuditChain"]["valid"], json!(false));
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE audit_events SET fields = 'Child.forged' WHERE sequence = {later}"
+            ))
+            .await
+            .expect("update");
+        let fourth = ok(&app, &alice, q, json!({})).await;
+        let r = &fourth["verifyAuditChain"];
+        assert_eq!(r["valid"], json!(false), "{r}");
+        assert_eq!(r["firstBrokenSequence"], json!(later), "{r}");
+    }
 }
