@@ -73,7 +73,7 @@ async fn main() {
         .count()
         .await;
     let secs = start.elapsed().as_secs_f64();
-    let (report, _) = hearth::audit::chain::verify_from(&state.db, None)
+    let (report, _) = hearth::audit::chain::verify_from(&state.db, None, &Default::default())
         .await
         .expect("verify");
     println!(

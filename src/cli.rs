@@ -92,6 +92,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             if demo {
                 seed_demo(&state.db).await?;
             }
+            crate::audit::checkpoint::start_walks(
+                state.db.clone(),
+                state.walks.clone(),
+                state.config.audit.full_walk_minutes,
+            );
             serve(state).await?;
         }
         Command::Migrate => {

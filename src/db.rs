@@ -33,7 +33,10 @@ impl StatementCounter {
 
     fn record(&self, sql: &str) {
         self.all.fetch_add(1, Ordering::Relaxed);
-        if sql.contains("audit_events") || sql.contains("audit_head") {
+        if sql.contains("audit_events")
+            || sql.contains("audit_head")
+            || sql.contains("audit_checkpoints")
+        {
             self.audit.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -28,8 +28,9 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
     db::migrate(&db).await?;
     let keys = Arc::new(auth::token::TokenKeys::new(&config.auth));
     let audit = audit::AuditWriter::start(db.clone());
+    // Full walks start with `serve` (`cli`), not here: tests build states
+    // too, and a walk of their own would race with what they check.
     let walks = audit::checkpoint::WalkStatus::default();
-    audit::checkpoint::start_walks(db.clone(), walks.clone(), config.audit.full_walk_minutes);
     let login_guard = Arc::new(auth::guard::LoginGuard::start(&config.auth)?);
     auth::password::prepare()
         .await

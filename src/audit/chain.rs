@@ -242,9 +242,14 @@ pub type Start = Option<(i64, String)>;
 /// head read first is complete, and events appended later are simply not
 /// part of this walk. A forged event beyond the head is found by one
 /// statement at the end that compares the log with the head of that moment.
+///
+/// `known` are verified checkpoints (sequence to hash): an event there must
+/// still have that hash, and none may lie beyond the end of the walk, or
+/// events were removed and the log refilled.
 pub async fn verify_from<C: ConnectionTrait>(
     conn: &C,
     start: Start,
+    known: &std::collections::HashMap<i64, String>,
 ) -> AppResult<(ChainReport, String)> {
     let head = audit_head::Entity::find_by_id(1).one(conn).await?;
     let end = head.as_ref().map_or(i64::MAX, |h| h.last_sequence);
@@ -307,6 +312,8 @@ pub async fn verify_from<C: ConnectionTrait>(
                 Some((event.sequence, "previous-hash link does not match"))
             } else if !intact {
                 Some((event.sequence, "event content does not match its hash"))
+            } else if known.get(&event.sequence).is_some_and(|h| *h != event.hash) {
+                Some((event.sequence, "event differs from a verified checkpoint"))
             } else {
                 None
             };
@@ -319,6 +326,16 @@ pub async fn verify_from<C: ConnectionTrait>(
         page = next?;
     }
     let checked = expected_seq - 1;
+    if known.keys().any(|s| *s > checked) {
+        return Ok((
+            broken(
+                checked + 1,
+                checked,
+                "events verified at a checkpoint are missing (the log was cut)",
+            ),
+            prev_hash,
+        ));
+    }
     if let Some(extra) = beyond_head(conn).await? {
         // An event appended without moving the head: forged, or written
         // around the application.

@@ -8,6 +8,7 @@
 //! that check: full walks from the first event catch it, and they run off
 //! the request path, from `hearth verify-audit` and from the server every
 //! `[audit] full_walk_minutes`. Each report carries the latest full walk.
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -107,13 +108,43 @@ async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Every checkpoint: a full walk checks each event it passes against them,
+/// so a log cut back and refilled to its old length cannot pass.
+async fn all<C: ConnectionTrait>(conn: &C) -> AppResult<HashMap<i64, String>> {
+    let q = Query::select()
+        .columns([Alias::new("sequence"), Alias::new("hash")])
+        .from(Alias::new(TABLE))
+        .to_owned();
+    let mut out = HashMap::new();
+    for row in conn
+        .query_all_raw(conn.get_database_backend().build(&q))
+        .await?
+    {
+        out.insert(row.try_get("", "sequence")?, row.try_get("", "hash")?);
+    }
+    Ok(out)
+}
+
 /// Checks the events after the latest checkpoint and records a new one.
+/// While this process's latest full walk found a break, that break is the
+/// answer and no checkpoint is recorded: a checkpoint claims everything
+/// before it intact.
 pub async fn verify_incremental(
     db: &DatabaseConnection,
     walks: &WalkStatus,
 ) -> AppResult<ChainReport> {
+    if let Some(walk) = walks.latest().filter(|w| !w.valid) {
+        return Ok(ChainReport {
+            valid: false,
+            events_checked: walk.events_checked,
+            checked_from: 1,
+            first_broken_sequence: walk.first_broken_sequence,
+            problem: walk.problem.clone(),
+            last_full_walk: Some(walk),
+        });
+    }
     let start = latest(db).await?;
-    let (mut report, last_hash) = chain::verify_from(db, start.clone()).await?;
+    let (mut report, last_hash) = chain::verify_from(db, start.clone(), &HashMap::new()).await?;
     let moved = start
         .as_ref()
         .is_none_or(|(seq, _)| report.events_checked > *seq);
@@ -127,7 +158,8 @@ pub async fn verify_incremental(
 /// Walks the whole chain from the first event; records a checkpoint when
 /// it is intact, and the outcome in `walks`.
 pub async fn full_walk(db: &DatabaseConnection, walks: &WalkStatus) -> AppResult<ChainReport> {
-    let (mut report, last_hash) = chain::verify_from(db, None).await?;
+    let known = all(db).await?;
+    let (mut report, last_hash) = chain::verify_from(db, None, &known).await?;
     if report.valid {
         record(db, report.events_checked, last_hash, true).await?;
     } else {
@@ -154,10 +186,9 @@ pub fn start_walks(db: DatabaseConnection, walks: WalkStatus, minutes: u64) {
         return;
     }
     tokio::spawn(async move {
-        // The first walk after one period, not at start: a restart must not
-        // cost a full walk each time.
-        let period = std::time::Duration::from_secs(minutes * 60);
-        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        // The first walk at start: what a failed walk found is kept in this
+        // process only, so a restart finds it again.
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(minutes * 60));
         loop {
             every.tick().await;
             if let Err(e) = full_walk(&db, &walks).await {

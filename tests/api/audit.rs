@@ -30,9 +30,10 @@ async fn a_list_of_children_leaves_one_event_per_child_in_a_valid_chain() {
             .await
             .expect("count");
         assert_eq!(after - before, n, "one read event per child");
-        let (report, _) = hearth::audit::chain::verify_from(&app.state.db, None)
-            .await
-            .expect("verify");
+        let (report, _) =
+            hearth::audit::chain::verify_from(&app.state.db, None, &Default::default())
+                .await
+                .expect("verify");
         assert!(report.valid, "{report:?}");
     }
 }
@@ -72,7 +73,7 @@ async fn altered_or_deleted_events_are_detected() {
         if !on.is_empty() {
             db.execute_unprepared(on).await.expect("re-enable");
         }
-        let report = hearth::audit::chain::verify_from(db, None)
+        let report = hearth::audit::chain::verify_from(db, None, &Default::default())
             .await
             .expect("verify")
             .0;
@@ -159,9 +160,10 @@ async fn a_thousand_concurrent_reads_make_one_gap_free_chain() {
             1000,
             "{backend:?}: one event per request and child"
         );
-        let (report, _) = hearth::audit::chain::verify_from(&app.state.db, None)
-            .await
-            .expect("verify");
+        let (report, _) =
+            hearth::audit::chain::verify_from(&app.state.db, None, &Default::default())
+                .await
+                .expect("verify");
         assert!(report.valid, "{report:?}");
         assert_eq!(report.events_checked as u64, after);
     }
@@ -199,7 +201,7 @@ async fn a_well_chained_event_appended_behind_the_head_is_reported() {
             .insert(db)
             .await
             .expect("insert behind the head");
-        let report = hearth::audit::chain::verify_from(db, None)
+        let report = hearth::audit::chain::verify_from(db, None, &Default::default())
             .await
             .expect("verify")
             .0;

@@ -288,3 +288,89 @@ pub(super) async fn the_default_check_reads_only_the_events_after_the_checkpoint
         assert_eq!(r["firstBrokenSequence"], json!(later), "{r}");
     }
 }
+
+/// The owner cuts the end of the log off, moves the head back, and lets
+/// traffic refill it: a full walk must not call that intact, because a
+/// checkpoint had seen the events that were removed (attack review).
+#[tokio::test]
+pub(super) async fn a_log_cut_back_and_refilled_fails_the_full_walk() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let alice = app.login("alice.auditor").await;
+        let anna = app.login("anna.case").await;
+        let read = "{children(first:50){edges{node{id givenName}}}}";
+        ok(&app, &anna, read, json!({})).await;
+        let q = "{verifyAuditChain{valid eventsChecked}}";
+        let first = ok(&app, &alice, q, json!({})).await;
+        assert_eq!(first["verifyAuditChain"]["valid"], json!(true));
+        let checkpoint = first["verifyAuditChain"]["eventsChecked"]
+            .as_i64()
+            .expect("n");
+        let cut = checkpoint / 2;
+        unlock(&app, backend).await;
+        let keep = row(&app, cut).await;
+        for sql in [
+            format!("DELETE FROM audit_events WHERE sequence > {cut}"),
+            format!(
+                "UPDATE audit_head SET last_sequence = {cut}, last_hash = '{}' WHERE id = 1",
+                keep.hash
+            ),
+        ] {
+            app.state.db.execute_unprepared(&sql).await.expect("tamper");
+        }
+        let full = "{verifyAuditChain(full: true){valid firstBrokenSequence problem}}";
+        let r = ok(&app, &alice, full, json!({})).await;
+        assert_eq!(
+            r["verifyAuditChain"]["valid"],
+            json!(false),
+            "{backend:?}: {r}"
+        );
+        assert_eq!(
+            r["verifyAuditChain"]["firstBrokenSequence"],
+            json!(cut + 1),
+            "{r}"
+        );
+        // Traffic refills the log past the old checkpoint.
+        while row_count(&app).await <= checkpoint {
+            ok(&app, &anna, read, json!({})).await;
+        }
+        let r = ok(&app, &alice, full, json!({})).await;
+        assert_eq!(
+            r["verifyAuditChain"]["valid"],
+            json!(false),
+            "{backend:?}: {r}"
+        );
+        assert_eq!(
+            r["verifyAuditChain"]["firstBrokenSequence"],
+            json!(checkpoint),
+            "{r}"
+        );
+        // The incremental check answers with the failed walk, and records
+        // no checkpoint over the break.
+        let r = ok(
+            &app,
+            &alice,
+            "{verifyAuditChain{valid firstBrokenSequence}}",
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            r["verifyAuditChain"]["valid"],
+            json!(false),
+            "{backend:?}: {r}"
+        );
+        if backend == Backend::Sqlite {
+            let (code, text) = cli_verify(&app);
+            assert_eq!(code, Some(1), "{text}");
+        }
+    }
+}
+
+async fn row_count(app: &TestApp) -> i64 {
+    audit_event::Entity::find()
+        .order_by_desc(audit_event::Column::Sequence)
+        .one(&app.state.db)
+        .await
+        .expect("select")
+        .map_or(0, |e| e.sequence)
+}
