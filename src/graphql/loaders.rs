@@ -46,6 +46,26 @@ pub fn new_loader(db: DatabaseConnection, principal: SharedPrincipal) -> Arc<Dat
     Arc::new(DataLoader::new(loaders, tokio::spawn).delay(std::time::Duration::from_millis(5)))
 }
 
+/// `id IN (SELECT id FROM entity WHERE filter)`: what a loader asks for, in
+/// a subquery of its own beside the caller's scope. Written as one
+/// condition, two `IN` lists on one column (the keys asked for, the
+/// caller's caseload) made PostgreSQL estimate one row and read the whole
+/// table: 5.9 ms against 0.7 ms per request at 26k placements, growing with
+/// the table (issue 12, `EXPLAIN ANALYZE`). The rows are the same.
+fn apart<E: EntityTrait + Default, C: ColumnTrait>(
+    entity: E,
+    id: C,
+    filter: Condition,
+) -> sea_orm::sea_query::SimpleExpr {
+    id.in_subquery(
+        sea_orm::sea_query::Query::select()
+            .column(id)
+            .from(entity)
+            .cond_where(filter)
+            .to_owned(),
+    )
+}
+
 /// A placement with the child facts scope and policy decisions need.
 #[derive(Debug, Clone)]
 pub struct PlacementRow {
@@ -97,7 +117,7 @@ pub async fn scoped_placements(
     let rows = placement::Entity::find()
         .find_also_related(child::Entity)
         .filter(scope::placements(p))
-        .filter(filter)
+        .filter(apart(placement::Entity, placement::Column::Id, filter))
         .order_by_asc(placement::Column::StartDate)
         .order_by_asc(placement::Column::Id)
         .all(db)
@@ -146,9 +166,10 @@ impl Loader<ChildKey> for Loaders {
     type Value = child::Model;
     type Error = AppError;
     async fn load(&self, keys: &[ChildKey]) -> Result<HashMap<ChildKey, Self::Value>, Self::Error> {
+        let asked = Condition::all().add(child::Column::Id.is_in(keys.iter().map(|k| k.0)));
         let rows = child::Entity::find()
             .filter(scope::children(&*self.principal()?))
-            .filter(child::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .filter(apart(child::Entity, child::Column::Id, asked))
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|c| (ChildKey(c.id), c)).collect())
@@ -203,9 +224,10 @@ impl Loader<SettingKey> for Loaders {
         &self,
         keys: &[SettingKey],
     ) -> Result<HashMap<SettingKey, Self::Value>, Self::Error> {
+        let asked = Condition::all().add(care_setting::Column::Id.is_in(keys.iter().map(|k| k.0)));
         let rows = care_setting::Entity::find()
             .filter(scope::settings(&*self.principal()?))
-            .filter(care_setting::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .filter(apart(care_setting::Entity, care_setting::Column::Id, asked))
             .all(&self.db)
             .await?;
         let rows = with_protection(&self.db, rows).await?;
