@@ -374,3 +374,42 @@ async fn row_count(app: &TestApp) -> i64 {
         .expect("select")
         .map_or(0, |e| e.sequence)
 }
+
+/// Aliased full walks in one request wait for one another and share one
+/// walk: a hundred of them must not cost a hundred walks of the log.
+#[tokio::test]
+pub(super) async fn aliased_full_walks_share_one_walk() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let alice = app.login("alice.auditor").await;
+        let aliases: Vec<String> = (0..5)
+            .map(|i| {
+                format!(
+                    "w{i}: verifyAuditChain(full: true) {{ valid lastFullWalk {{ finishedAt }} }}"
+                )
+            })
+            .collect();
+        let data = ok(
+            &app,
+            &alice,
+            &format!("{{ {} }}", aliases.join(" ")),
+            json!({}),
+        )
+        .await;
+        let finished: BTreeSet<String> = (0..5)
+            .map(|i| {
+                let r = &data[format!("w{i}")];
+                assert_eq!(r["valid"], json!(true), "{backend:?}: {r}");
+                r["lastFullWalk"]["finishedAt"]
+                    .as_str()
+                    .expect("finishedAt")
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            finished.len(),
+            1,
+            "{backend:?}: one walk for all: {finished:?}"
+        );
+    }
+}
