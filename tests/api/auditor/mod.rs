@@ -6,6 +6,7 @@ mod anomalies;
 mod filters;
 mod report;
 mod tamper;
+mod texts;
 pub(super) use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) use chrono::{DateTime, Datelike, Timelike, Utc};
