@@ -140,7 +140,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 );
             }
             let walks = crate::audit::checkpoint::WalkStatus::default();
-            let report = crate::audit::checkpoint::full_walk(&db, &walks)
+            let report = crate::audit::checkpoint::full_walk(&db, &walks, 0)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if report.valid {

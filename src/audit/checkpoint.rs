@@ -169,14 +169,21 @@ pub async fn verify_incremental(
 /// One walk at a time: a request that had to wait for another walk gets
 /// that walk's outcome instead of walking again, so a hundred aliased
 /// `verifyAuditChain(full: true)` cost one walk, not a hundred.
-pub async fn full_walk(db: &DatabaseConnection, walks: &WalkStatus) -> AppResult<ChainReport> {
+///
+/// `rest` paces the walk (`chain::walk`): 0 for a walk someone waits for,
+/// `BACKGROUND_REST` for the periodic one.
+pub async fn full_walk(
+    db: &DatabaseConnection,
+    walks: &WalkStatus,
+    rest: u32,
+) -> AppResult<ChainReport> {
     let asked = Utc::now();
     let _turn = walks.1.lock().await;
     if let Some(walk) = walks.latest().filter(|w| w.finished_at >= asked) {
         return Ok(walk.into_report());
     }
     let known = all(db).await?;
-    let (mut report, last_hash) = chain::verify_from(db, None, &known).await?;
+    let (mut report, last_hash) = chain::walk(db, None, &known, rest).await?;
     if report.valid {
         record(db, report.events_checked, last_hash, true).await?;
     } else {
@@ -197,6 +204,12 @@ pub async fn full_walk(db: &DatabaseConnection, walks: &WalkStatus) -> AppResult
     Ok(report)
 }
 
+/// How long the periodic walk rests after each page, as a multiple of the
+/// time the page took: a walk of 4M events at full speed took about 20 s of
+/// CPU at `serve` start and slowed requests meanwhile (issue 12); rested,
+/// it takes about four times as long and a quarter of the CPU while it runs.
+pub const BACKGROUND_REST: u32 = 3;
+
 /// Starts the periodic full walk (`minutes` apart; 0 turns it off).
 pub fn start_walks(db: DatabaseConnection, walks: WalkStatus, minutes: u64) {
     if minutes == 0 {
@@ -208,7 +221,7 @@ pub fn start_walks(db: DatabaseConnection, walks: WalkStatus, minutes: u64) {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(minutes * 60));
         loop {
             every.tick().await;
-            if let Err(e) = full_walk(&db, &walks).await {
+            if let Err(e) = full_walk(&db, &walks, BACKGROUND_REST).await {
                 // The code only: a database error can quote stored values.
                 tracing::warn!(
                     code = e.code(),

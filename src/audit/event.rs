@@ -210,6 +210,37 @@ impl Canonical {
     }
 }
 
+/// The canonical form of a stored event.
+pub fn canonical_of(m: &crate::entity::audit_event::Model) -> Canonical {
+    Canonical {
+        sequence: m.sequence,
+        id: m.id,
+        occurred_at: canonical_time(&m.occurred_at),
+        actor_id: m.actor_id,
+        actor_username: m.actor_username.clone(),
+        actor_roles: m.actor_roles.clone(),
+        token_id: m.token_id.clone(),
+        request_id: m.request_id.clone(),
+        client_addr: m.client_addr.clone(),
+        operation_name: m.operation_name.clone(),
+        action: m.action.clone(),
+        entity_type: m.entity_type.clone(),
+        entity_id: m.entity_id.clone(),
+        subject_child_id: m.subject_child_id,
+        fields: m.fields.clone(),
+        outcome: m.outcome.clone(),
+        justification: m.justification.clone(),
+        changes: m.changes.clone(),
+        flagged: m.flagged,
+        flag_reason: m.flag_reason.clone(),
+        grant_id: m.grant_id,
+        prev_hash: m.prev_hash.clone(),
+        client_request_id: m.client_request_id.clone(),
+        subject_protected: m.subject_protected,
+        repeat_count: m.repeat_count,
+    }
+}
+
 /// Longest text of a client-supplied value kept in an event, by kind.
 pub mod bounds {
     /// Usernames, operation names, request ids, entity types and ids.

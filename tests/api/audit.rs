@@ -213,3 +213,74 @@ async fn a_well_chained_event_appended_behind_the_head_is_reported() {
         );
     }
 }
+
+/// The periodic walk rests between pages (`BACKGROUND_REST`), so it takes
+/// longer than a walk at full speed over the same events, and it finds the
+/// same break.
+#[tokio::test]
+async fn the_background_walk_rests_between_pages_and_finds_the_same_break() {
+    use hearth::audit::chain::walk;
+    use hearth::audit::checkpoint::BACKGROUND_REST;
+    use sea_orm::TransactionTrait;
+    use std::time::Instant;
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let db = &app.state.db;
+        // Three pages of 2000 events.
+        let txn = db.begin().await.expect("begin");
+        let events = vec![
+            (
+                hearth::audit::Actor::default(),
+                hearth::audit::NewEvent::default()
+            );
+            5000
+        ];
+        hearth::audit::chain::append(&txn, events)
+            .await
+            .expect("append");
+        txn.commit().await.expect("commit");
+        let known = Default::default();
+
+        // Rested first, so that a cold cache cannot make the walk at full
+        // speed look slow.
+        let t = Instant::now();
+        let (rested, _) = walk(db, None, &known, BACKGROUND_REST).await.expect("walk");
+        let rested_took = t.elapsed();
+        let mut full_took = std::time::Duration::MAX;
+        for _ in 0..2 {
+            let t = Instant::now();
+            let (full, _) = walk(db, None, &known, 0).await.expect("walk");
+            full_took = full_took.min(t.elapsed());
+            assert!(full.valid && rested.valid, "{full:?} {rested:?}");
+            assert_eq!(full.events_checked, rested.events_checked);
+        }
+        assert!(
+            rested_took >= full_took * 2,
+            "{backend:?}: rested {rested_took:?}, full speed {full_took:?}"
+        );
+
+        let (off, on) = match backend {
+            Backend::Sqlite => ("DROP TRIGGER audit_events_no_update", ""),
+            Backend::Postgres => (
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+                "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only",
+            ),
+        };
+        db.execute_unprepared(off)
+            .await
+            .expect("owner bypasses the trigger");
+        let last = rested.events_checked;
+        db.execute_unprepared(&format!(
+            "UPDATE audit_events SET fields = 'Child.id' WHERE sequence = {}",
+            last - 10
+        ))
+        .await
+        .expect("tamper");
+        if !on.is_empty() {
+            db.execute_unprepared(on).await.expect("re-enable");
+        }
+        let (rested, _) = walk(db, None, &known, BACKGROUND_REST).await.expect("walk");
+        assert!(!rested.valid);
+        assert_eq!(rested.first_broken_sequence, Some(last - 10), "{rested:?}");
+    }
+}

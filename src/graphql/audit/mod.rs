@@ -190,7 +190,7 @@ impl AuditQuery {
         };
         let state = audited(ctx, "verifyAuditChain", asked)?;
         Ok(if full {
-            checkpoint::full_walk(&state.db, &state.walks).await?
+            checkpoint::full_walk(&state.db, &state.walks, 0).await?
         } else {
             checkpoint::verify_incremental(&state.db, &state.walks).await?
         })
