@@ -57,22 +57,7 @@ async fn altered_or_deleted_events_are_detected() {
             refused.is_err(),
             "the database refuses UPDATE on the audit log"
         );
-        let (off, on) = match backend {
-            Backend::Sqlite => ("DROP TRIGGER audit_events_no_update", ""),
-            Backend::Postgres => (
-                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
-                "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only",
-            ),
-        };
-        db.execute_unprepared(off)
-            .await
-            .expect("owner bypasses the trigger");
-        db.execute_unprepared("UPDATE audit_events SET fields = 'Child.id' WHERE sequence = 3")
-            .await
-            .expect("tamper");
-        if !on.is_empty() {
-            db.execute_unprepared(on).await.expect("re-enable");
-        }
+        change_as_owner(db, backend, 3).await;
         let report = hearth::audit::chain::verify_from(db, None, &Default::default())
             .await
             .expect("verify")
@@ -259,28 +244,33 @@ async fn the_background_walk_rests_between_pages_and_finds_the_same_break() {
             "{backend:?}: rested {rested_took:?}, full speed {full_took:?}"
         );
 
-        let (off, on) = match backend {
-            Backend::Sqlite => ("DROP TRIGGER audit_events_no_update", ""),
-            Backend::Postgres => (
-                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
-                "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only",
-            ),
-        };
-        db.execute_unprepared(off)
-            .await
-            .expect("owner bypasses the trigger");
         let last = rested.events_checked;
-        db.execute_unprepared(&format!(
-            "UPDATE audit_events SET fields = 'Child.id' WHERE sequence = {}",
-            last - 10
-        ))
-        .await
-        .expect("tamper");
-        if !on.is_empty() {
-            db.execute_unprepared(on).await.expect("re-enable");
-        }
+        change_as_owner(db, backend, last - 10).await;
         let (rested, _) = walk(db, None, &known, BACKGROUND_REST).await.expect("walk");
         assert!(!rested.valid);
         assert_eq!(rested.first_broken_sequence, Some(last - 10), "{rested:?}");
+    }
+}
+
+/// Changes the fields of event `sequence` as the database owner, who can
+/// switch the append-only trigger off.
+async fn change_as_owner(db: &sea_orm::DatabaseConnection, backend: Backend, sequence: i64) {
+    let (off, on) = match backend {
+        Backend::Sqlite => ("DROP TRIGGER audit_events_no_update", ""),
+        Backend::Postgres => (
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+            "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only",
+        ),
+    };
+    db.execute_unprepared(off)
+        .await
+        .expect("owner bypasses the trigger");
+    db.execute_unprepared(&format!(
+        "UPDATE audit_events SET fields = 'Child.id' WHERE sequence = {sequence}"
+    ))
+    .await
+    .expect("tamper");
+    if !on.is_empty() {
+        db.execute_unprepared(on).await.expect("re-enable");
     }
 }

@@ -7,6 +7,7 @@ mod filters;
 mod report;
 mod tamper;
 mod texts;
+mod walks;
 pub(super) use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) use chrono::{DateTime, Datelike, Timelike, Utc};
