@@ -69,6 +69,19 @@ pub struct ServerConfig {
     /// Seconds in-flight requests (and their audit writes) get to finish
     /// after SIGTERM or Ctrl-C before the process exits.
     pub shutdown_grace_secs: u64,
+    /// Browser origins (`https://app.example.se`) whose pages may call the
+    /// API (CORS, `crate::cors`). Empty: none. `*` is refused in production.
+    pub cors_origins: Vec<String>,
+    /// Seconds a browser may cache a preflight answer.
+    pub cors_max_age_secs: u64,
+    /// Whether cross-origin requests may carry credentials (cookies, TLS
+    /// client certificates). Hearth takes bearer tokens, so off by default.
+    pub cors_allow_credentials: bool,
+    /// Trusted documents (`crate::trusted`): path of the manifest
+    /// (`{"<sha256>": "<document>"}`, as graphql-codegen's client preset
+    /// writes it). Set: only registered operations are executed. Empty: any
+    /// document within the limits.
+    pub trusted_documents: String,
 }
 
 /// Bounds on a request, checked on the raw document before it is parsed
@@ -220,6 +233,7 @@ impl Config {
                 self.profile
             );
         }
+        crate::cors::validate(&self.server, self.is_production())?;
         if self.auth.jwt_secret.len() < 32 {
             bail!(
                 "the JWT secret is missing or shorter than 32 bytes: set HEARTH_AUTH__JWT_SECRET \

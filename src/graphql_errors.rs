@@ -2,7 +2,6 @@
 //! resolvers get theirs from `AppError`; errors raised by async-graphql
 //! itself (parse, validation, limits) get one here.
 use async_graphql::{BatchResponse, Response, Value};
-use axum::http::StatusCode;
 
 use crate::error::AppError;
 
@@ -86,7 +85,8 @@ pub fn add_codes(batch: &mut BatchResponse, request_id: &str) {
     }
 }
 
-fn responses(batch: &BatchResponse) -> &[Response] {
+/// The responses of a batch (one for a single request).
+pub fn responses(batch: &BatchResponse) -> &[Response] {
     match batch {
         BatchResponse::Single(r) => std::slice::from_ref(r),
         BatchResponse::Batch(rs) => rs,
@@ -110,31 +110,6 @@ pub fn retry_after(batch: &BatchResponse) -> Option<u64> {
             }
         })
         .max()
-}
-
-/// HTTP status: 429 when nothing was delivered (no data in any response)
-/// and a limit was the reason; with `application/graphql-response+json`, a
-/// request that failed before execution (no data at all) is 400; otherwise
-/// 200.
-pub fn status(batch: &BatchResponse, graphql_response: bool) -> StatusCode {
-    let nothing = responses(batch)
-        .iter()
-        .all(|r| r.data == Value::Null || r.data == Value::Object(Default::default()));
-    if nothing && retry_after(batch).is_some() {
-        return StatusCode::TOO_MANY_REQUESTS;
-    }
-    let failed = |r: &Response| {
-        r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
-    };
-    let before_execution = match batch {
-        BatchResponse::Single(r) => failed(r),
-        BatchResponse::Batch(rs) => !rs.is_empty() && rs.iter().all(failed),
-    };
-    if graphql_response && before_execution {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    }
 }
 
 /// Errors of nullable fields, held back so the field can be `null` in the

@@ -38,7 +38,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Prometheus counters; behind `server.metrics_token` when it is set, and
+/// Prometheus metrics (`crate::observe`); behind `server.metrics_token` when it is set, and
 /// absent in production without one.
 pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let token = &state.config.server.metrics_token;
@@ -57,7 +57,8 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
         }
     }
     let m = &state.metrics;
-    let body = format!(
+    crate::observe::scrape_gauges(&state.db, state.audit.queued());
+    let mut body = format!(
         "# TYPE hearth_graphql_requests_total counter\nhearth_graphql_requests_total {}\n\
          # TYPE hearth_audit_write_failures_total counter\nhearth_audit_write_failures_total {}\n\
          # TYPE hearth_sql_statements_total counter\nhearth_sql_statements_total {}\n\
@@ -67,6 +68,7 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
         state.statements.get(),
         m.limit_refusals.load(Ordering::Relaxed)
     );
+    body.push_str(&crate::observe::render());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

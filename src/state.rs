@@ -29,4 +29,6 @@ pub struct AppState {
     pub metrics: Arc<crate::server::Metrics>,
     /// The latest full walk of the audit chain.
     pub walks: crate::audit::checkpoint::WalkStatus,
+    /// The trusted documents, when only those may run (`crate::trusted`).
+    pub trusted: Option<Arc<crate::trusted::TrustedDocuments>>,
 }

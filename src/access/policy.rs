@@ -223,7 +223,7 @@ pub fn lookup(object: &str, field: &str) -> Option<&'static FieldRule> {
 /// that every argument in the schema has a row.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteRule {
-    /// The mutation (GraphQL field of `MutationRoot`).
+    /// The mutation (GraphQL field of `Mutation`).
     pub mutation: &'static str,
     /// The argument, or the field of the `input` argument.
     pub field: &'static str,

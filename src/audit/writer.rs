@@ -32,13 +32,13 @@ impl AuditWriter {
                 // acknowledgement; nothing to do then.
                 if jobs.len() == 1 {
                     if let Some((events, ack)) = jobs.pop() {
-                        let _ = ack.send(write(&db, events).await.map_err(failed));
+                        let _ = ack.send(timed(&db, events).await.map_err(failed));
                     }
                     continue;
                 }
                 let events: Vec<(Actor, NewEvent)> =
                     jobs.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
-                if write(&db, events).await.is_ok() {
+                if timed(&db, events).await.is_ok() {
                     for (_, ack) in jobs.drain(..) {
                         let _ = ack.send(Ok(()));
                     }
@@ -47,11 +47,16 @@ impl AuditWriter {
                 // One request's events spoiled the shared transaction: retry
                 // each alone, so that only that request fails.
                 for (events, ack) in jobs.drain(..) {
-                    let _ = ack.send(write(&db, events).await.map_err(failed));
+                    let _ = ack.send(timed(&db, events).await.map_err(failed));
                 }
             }
         });
         Self { tx }
+    }
+
+    /// Requests waiting for the writer (for `/metrics`).
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
     }
 
     /// Writes `events` and waits until they are committed.
@@ -71,6 +76,15 @@ impl AuditWriter {
 
 fn failed(e: AppError) -> AppError {
     AppError::internal(format!("audit write failed: {e:?}"))
+}
+
+/// `write`, measured for `/metrics`.
+async fn timed(db: &DatabaseConnection, events: Vec<(Actor, NewEvent)>) -> AppResult<()> {
+    let started = std::time::Instant::now();
+    let n = events.len();
+    let result = write(db, events).await;
+    crate::observe::audit_commit(n, started.elapsed(), result.is_ok());
+    result
 }
 
 async fn write(db: &DatabaseConnection, events: Vec<(Actor, NewEvent)>) -> AppResult<()> {

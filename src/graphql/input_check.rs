@@ -85,9 +85,10 @@ fn scalar(reg: &Registry, name: &str, value: &Value, field: &str) -> Result<(), 
         | ("Boolean", Value::Boolean(_))
         | ("ID", Value::String(_)) => Ok(()),
         ("ID", Value::Number(n)) if n.is_i64() => Ok(()),
-        ("NaiveDate", Value::String(s)) => {
-            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| problem(field, format!("{field} must be a real date, YYYY-MM-DD.")))?;
+        ("Date", Value::String(s)) => {
+            let d = crate::graphql::date::parse_iso_date(s).ok_or_else(|| {
+                problem(field, format!("{field} must be a real date, YYYY-MM-DD."))
+            })?;
             date_in_bounds(d, field)
         }
         ("DateTime", Value::String(s)) => {
@@ -99,9 +100,7 @@ fn scalar(reg: &Registry, name: &str, value: &Value, field: &str) -> Result<(), 
             })?;
             date_in_bounds(t.date_naive(), field)
         }
-        ("Int" | "Float" | "String" | "Boolean" | "ID" | "NaiveDate" | "DateTime", _) => {
-            Err(wrong())
-        }
+        ("Int" | "Float" | "String" | "Boolean" | "ID" | "Date" | "DateTime", _) => Err(wrong()),
         _ => match reg.types.get(name) {
             Some(MetaType::Scalar {
                 is_valid: Some(is_valid),

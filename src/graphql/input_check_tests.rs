@@ -50,7 +50,7 @@ fn wrong_shapes_are_refused_inside_fragments_too() {
     let (field, _) = refusal(r#"mutation{createChild(input:"x"){id}}"#, json!({}));
     assert_eq!(field, "input");
     let (field, _) = refusal(
-        r#"query{...F} fragment F on QueryRoot{auditEvents(filter:{from:"yesterday"}){totalCount}}"#,
+        r#"query{...F} fragment F on Query{auditEvents(filter:{from:"yesterday"}){totalCount}}"#,
         json!({}),
     );
     assert_eq!(field, "from");

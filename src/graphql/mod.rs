@@ -3,6 +3,7 @@ pub mod admin;
 pub mod audit;
 pub mod children;
 pub mod common;
+pub mod date;
 pub mod input_check;
 pub mod loaders;
 pub mod pagination;
@@ -16,8 +17,9 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use crate::auth::resolvers::{AuthMutation, AuthQuery};
 use crate::config::ServerConfig;
 
-/// All queries.
+/// All queries; named `Query` in the schema, as GraphQL clients expect.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     AuthQuery,
     children::ChildQuery,
@@ -29,8 +31,9 @@ pub struct QueryRoot(
     statistics::StatisticsQuery,
 );
 
-/// All mutations.
+/// All mutations; named `Mutation` in the schema.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     AuthMutation,
     children::mutation::ChildMutation,
@@ -46,19 +49,30 @@ pub struct MutationRoot(
 /// The schema type.
 pub type HearthSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Builds the schema with the configured limits.
-pub fn build(server: &ServerConfig) -> HearthSchema {
-    let mut builder = Schema::build(
+/// What chrono's `DateTime<Utc>` scalar says of itself names the Rust type;
+/// clients read this instead (issue 13: no implementation type in the schema).
+const DATE_TIME: &str = "A point in time, an RFC 3339 date and time with offset (`2025-07-01T08:30:00Z`); answers are in UTC.";
+
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    type Utc = chrono::DateTime<chrono::Utc>;
+    Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(server.max_depth)
-    .limit_complexity(server.max_complexity)
-    .limit_recursive_depth(64)
-    .extension(input_check::InputCheck)
-    .extension(crate::graphql_errors::NullOnError)
-    .extension(crate::audit::opname::OperationName);
+    .override_output_type_description::<Utc>(DATE_TIME)
+    .override_input_type_description::<Utc>(DATE_TIME)
+}
+
+/// Builds the schema with the configured limits.
+pub fn build(server: &ServerConfig) -> HearthSchema {
+    let mut builder = builder()
+        .limit_depth(server.max_depth)
+        .limit_complexity(server.max_complexity)
+        .limit_recursive_depth(64)
+        .extension(input_check::InputCheck)
+        .extension(crate::graphql_errors::NullOnError)
+        .extension(crate::audit::opname::OperationName);
     if !server.introspection {
         // "Did you mean ...?" would tell the schema to whoever guesses.
         builder = builder.disable_introspection().disable_suggestions();
@@ -68,11 +82,5 @@ pub fn build(server: &ServerConfig) -> HearthSchema {
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .finish()
-    .sdl()
+    builder().finish().sdl()
 }

@@ -10,6 +10,7 @@ mod auditor;
 mod auth;
 mod foundation;
 mod foureyes;
+mod frontend;
 mod hostile;
 mod hostile_trace;
 mod http;

@@ -25,7 +25,8 @@ fn ok(body: &Value) -> &Value {
 
 const CREATE_PLACEMENT: &str = "mutation($i:CreatePlacementInput!){createPlacement(input:$i){id}}";
 const CREATE_CHILD: &str = "mutation($i:CreateChildInput!){createChild(input:$i){id}}";
-const STATS: &str = "query($f:NaiveDate!,$t:NaiveDate!){placementStatistics(from:$f,to:$t){total{placements cost}}}";
+const STATS: &str =
+    "query($f:Date!,$t:Date!){placementStatistics(from:$f,to:$t){total{placements cost}}}";
 const TREND: &str = "query($a:Int!,$b:Int!){placementTrend(fromYear:$a,toYear:$b){year cost}}";
 const BUDGET: &str = "query($y:Int!){budgetOutcome(year:$y){total{actualCost forecast}}}";
 
@@ -254,8 +255,8 @@ async fn wrong_types_for_every_argument_are_bad_user_input() {
             "query",
             "placementStatistics",
             &[
-                ("from", "NaiveDate!", json!("2024-01-01")),
-                ("to", "NaiveDate!", json!("2024-12-31")),
+                ("from", "Date!", json!("2024-01-01")),
+                ("to", "Date!", json!("2024-12-31")),
                 (
                     "groupBy",
                     "[StatisticsDimension!]",

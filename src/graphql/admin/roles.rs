@@ -1,7 +1,7 @@
 //! Administration mutations: roles, units and caseload endings. Built-in
 //! roles stay as access.md defines them, and nobody changes a role they hold.
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait,
@@ -18,6 +18,7 @@ use crate::audit::Action;
 use crate::entity::{caseload, role, role_permission, unit, user_role};
 use crate::error::AppError;
 use crate::graphql::common::{Change, parse_id, record_change, required_text};
+use crate::graphql::date::Date;
 use crate::state::AppState;
 
 /// A permission with a scope, for roles.
@@ -318,13 +319,13 @@ impl RoleMutation {
         ctx: &Context<'_>,
         child_id: ID,
         user_id: ID,
-        end_date: Option<NaiveDate>,
+        end_date: Option<Date>,
     ) -> Result<bool> {
         let (rc, p, scope) = require_write(ctx, Permission::CaseloadManage)?;
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&child_id, "childId")?;
         let user_id = parse_id(&user_id, "userId")?;
-        let end = end_date.unwrap_or_else(crate::domain::today);
+        let end = end_date.map_or_else(crate::domain::today, |d| d.0);
         let txn = state.db.begin().await.map_err(AppError::from)?;
         let child = crate::entity::child::Entity::find_by_id(child_id)
             .one(&txn)

@@ -1,12 +1,12 @@
 //! The `Child` object. Every field passes the gate.
 use async_graphql::{Context, ID, Object, Result};
-use chrono::NaiveDate;
 
 use crate::access::{Subject, gate};
 use crate::domain::enums::Sex;
 use crate::domain::pin::format_stored;
 use crate::entity::child;
 use crate::graphql::admin::types::{Unit, User};
+use crate::graphql::date::Date;
 use crate::graphql::loaders::{CaseWorkersOf, PlacementsOfChild, UnitKey};
 use crate::graphql::placements::types::Placement;
 use crate::graphql::prefetch::fetch;
@@ -46,9 +46,9 @@ impl Child {
         Ok(Some(format_stored(&self.0.personal_identity_number)))
     }
     /// Derived from the personal identity number.
-    async fn date_of_birth(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+    async fn date_of_birth(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
         gate(ctx, &self.subject())?;
-        Ok(Some(self.0.date_of_birth))
+        Ok(Some(Date(self.0.date_of_birth)))
     }
     /// Derived from the personal identity number.
     async fn sex(&self, ctx: &Context<'_>) -> Result<Option<Sex>> {

@@ -1,6 +1,6 @@
 //! Placement mutations: create, correct, end.
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, TransactionTrait,
 };
@@ -20,6 +20,7 @@ use crate::entity::{care_setting, placement};
 use crate::error::AppError;
 use crate::graphql::children::mutation::writable_child;
 use crate::graphql::common::{Change, parse_id, record_change_flagged};
+use crate::graphql::date::Date;
 use crate::graphql::loaders::scoped_placements;
 use crate::state::AppState;
 
@@ -36,11 +37,11 @@ pub struct CreatePlacementInput {
     pub child_id: ID,
     pub setting_id: ID,
     pub legal_basis: LegalBasis,
-    pub start_date: NaiveDate,
+    pub start_date: Date,
     /// For a placement registered after it ended; needs `endReason`.
-    pub end_date: Option<NaiveDate>,
+    pub end_date: Option<Date>,
     pub end_reason: Option<EndReason>,
-    pub planned_end_date: Option<NaiveDate>,
+    pub planned_end_date: Option<Date>,
     /// Whole SEK per day, not negative.
     pub daily_cost: i64,
     /// At least one, exactly one primary.
@@ -51,8 +52,8 @@ pub struct CreatePlacementInput {
 #[derive(InputObject)]
 pub struct UpdatePlacementInput {
     pub legal_basis: Option<LegalBasis>,
-    pub start_date: Option<NaiveDate>,
-    pub planned_end_date: Option<NaiveDate>,
+    pub start_date: Option<Date>,
+    pub planned_end_date: Option<Date>,
     pub daily_cost: Option<i64>,
     pub reasons: Option<Vec<PlacementReasonInput>>,
     /// The version read; a stale version gives `CONFLICT`.
@@ -86,7 +87,12 @@ impl PlacementMutation {
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&input.child_id, "childId")?;
         let setting_id = parse_id(&input.setting_id, "settingId")?;
-        check_dates(input.start_date, input.end_date, input.planned_end_date)?;
+        let (start_date, end_date, planned_end_date) = (
+            input.start_date.0,
+            input.end_date.map(|d| d.0),
+            input.planned_end_date.map(|d| d.0),
+        );
+        check_dates(start_date, end_date, planned_end_date)?;
         check_cost(input.daily_cost)?;
         check_reasons(&input.reasons)?;
         if input.end_date.is_some() != input.end_reason.is_some() {
@@ -115,15 +121,7 @@ impl PlacementMutation {
         }
         let placement_type = placement_type_of_kind(&setting.kind)
             .ok_or_else(|| AppError::internal("setting has an unknown kind"))?;
-        rules::check(
-            &txn,
-            child.id,
-            &setting,
-            input.start_date,
-            input.end_date,
-            None,
-        )
-        .await?;
+        rules::check(&txn, child.id, &setting, start_date, end_date, None).await?;
         let now = Utc::now();
         let row = placement::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -131,9 +129,9 @@ impl PlacementMutation {
             setting_id: Set(setting.id),
             placement_type: Set(placement_type.as_str().to_owned()),
             legal_basis: Set(input.legal_basis.as_str().to_owned()),
-            start_date: Set(input.start_date),
-            end_date: Set(input.end_date),
-            planned_end_date: Set(input.planned_end_date),
+            start_date: Set(start_date),
+            end_date: Set(end_date),
+            planned_end_date: Set(planned_end_date),
             end_reason: Set(input.end_reason.map(|r| r.as_str().to_owned())),
             daily_cost: Set(input.daily_cost),
             decided_by: Set(Some(p.user_id)),
@@ -188,8 +186,11 @@ impl PlacementMutation {
             .into());
         }
         let old_reasons = current_reasons(&txn, id).await?;
-        let start = input.start_date.unwrap_or(before.start_date);
-        let planned = input.planned_end_date.or(before.planned_end_date);
+        let start = input.start_date.map_or(before.start_date, |d| d.0);
+        let planned = input
+            .planned_end_date
+            .map(|d| d.0)
+            .or(before.planned_end_date);
         check_dates(start, before.end_date, planned)?;
         let mut row: placement::ActiveModel = before.clone().into();
         if let Some(cost) = input.daily_cost {
@@ -234,10 +235,11 @@ impl PlacementMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        end_date: NaiveDate,
+        end_date: Date,
         end_reason: EndReason,
     ) -> Result<Placement> {
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
+        let end_date = end_date.0;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
         let txn = state.db.begin().await.map_err(AppError::from)?;

@@ -7,6 +7,7 @@ use crate::domain::enums::{EndReason, LegalBasis, PlacementType, ReasonCategory,
 use crate::domain::period;
 use crate::entity::reason;
 use crate::graphql::children::types::Child;
+use crate::graphql::date::Date;
 use crate::graphql::loaders::{ChildKey, PlacementRow, ReasonsOf, SettingKey};
 use crate::graphql::prefetch::fetch;
 use crate::graphql::settings::types::CareSetting;
@@ -84,17 +85,17 @@ impl Placement {
         gate(ctx, &self.subject())?;
         Ok(LegalBasis::parse(&self.0.placement.legal_basis))
     }
-    async fn start_date(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+    async fn start_date(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
         gate(ctx, &self.subject())?;
-        Ok(Some(self.0.placement.start_date))
+        Ok(Some(Date(self.0.placement.start_date)))
     }
-    async fn end_date(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+    async fn end_date(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
         gate(ctx, &self.subject())?;
-        Ok(self.0.placement.end_date)
+        Ok(self.0.placement.end_date.map(Date))
     }
-    async fn planned_end_date(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+    async fn planned_end_date(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
         gate(ctx, &self.subject())?;
-        Ok(self.0.placement.planned_end_date)
+        Ok(self.0.placement.planned_end_date.map(Date))
     }
     async fn end_reason(&self, ctx: &Context<'_>) -> Result<Option<EndReason>> {
         gate(ctx, &self.subject())?;
@@ -137,20 +138,22 @@ impl Placement {
     async fn placement_days(
         &self,
         ctx: &Context<'_>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        from: Option<Date>,
+        to: Option<Date>,
     ) -> Result<Option<i64>> {
         gate(ctx, &self.subject())?;
+        let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
         Ok(Some(self.days(from, to)))
     }
     /// Cost in whole SEK inside `[from, to]`: placement days times daily cost.
     async fn cost(
         &self,
         ctx: &Context<'_>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        from: Option<Date>,
+        to: Option<Date>,
     ) -> Result<Option<i64>> {
         gate(ctx, &self.subject())?;
+        let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
         Ok(Some(period::cost(
             self.days(from, to),
             self.0.placement.daily_cost,

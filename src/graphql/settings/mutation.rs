@@ -1,6 +1,6 @@
 //! Care setting mutations.
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::graphql::common::{
     Change, optional_text, parse_id, record_change, required_text, update_versioned,
 };
+use crate::graphql::date::Date;
 use crate::graphql::loaders::{SettingRow, with_protection};
 use crate::state::AppState;
 
@@ -33,7 +34,7 @@ pub struct CreateFosterHomeInput {
     pub agency_name: Option<String>,
     /// Defaults to the caller for a foster care worker.
     pub secretary_id: Option<ID>,
-    pub approved_on: Option<NaiveDate>,
+    pub approved_on: Option<Date>,
 }
 
 /// A correction of a foster home; omitted fields stay as they are.
@@ -46,7 +47,7 @@ pub struct UpdateFosterHomeInput {
     pub status: Option<FosterHomeStatus>,
     pub agency_name: Option<String>,
     pub secretary_id: Option<ID>,
-    pub approved_on: Option<NaiveDate>,
+    pub approved_on: Option<Date>,
 }
 
 /// A new institution.
@@ -151,7 +152,7 @@ impl SettingMutation {
                 200,
             )?),
             secretary_id: Set(secretary),
-            approved_on: Set(input.approved_on),
+            approved_on: Set(input.approved_on.map(|d| d.0)),
             provider: Set(None),
             daily_rate: Set(None),
             version: Set(1),
@@ -239,8 +240,8 @@ impl SettingMutation {
             check_secretary(&txn, secretary, before.unit_id).await?;
             row.secretary_id = Set(Some(secretary));
         }
-        if input.approved_on.is_some() {
-            row.approved_on = Set(input.approved_on);
+        if let Some(d) = input.approved_on {
+            row.approved_on = Set(Some(d.0));
         }
         crate::graphql::placements::rules::check_home_change(
             &txn,

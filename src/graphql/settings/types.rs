@@ -1,10 +1,10 @@
 //! Care settings: `FosterHome`, `Institution` and the `CareSetting` union.
 use async_graphql::{Context, ID, Object, Result, Union};
-use chrono::NaiveDate;
 
 use crate::access::{Subject, gate};
 use crate::domain::enums::{FosterHomeKind, FosterHomeStatus, InstitutionKind};
 use crate::graphql::admin::types::User;
+use crate::graphql::date::Date;
 use crate::graphql::loaders::{CurrentPlacementsIn, SettingRow, UserKey};
 use crate::graphql::placements::types::Placement;
 use crate::graphql::prefetch::fetch;
@@ -83,9 +83,9 @@ impl FosterHome {
             .as_deref()
             .and_then(FosterHomeStatus::parse))
     }
-    async fn approved_on(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+    async fn approved_on(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
         gate(ctx, &subject(&self.0))?;
-        Ok(self.0.setting.approved_on)
+        Ok(self.0.setting.approved_on.map(Date))
     }
     /// The supporting foster home secretary.
     async fn secretary(&self, ctx: &Context<'_>) -> Result<Option<User>> {

@@ -13,6 +13,7 @@ use crate::domain::enums::PlacementType;
 use crate::domain::statistics::suppress;
 use crate::domain::today;
 use crate::error::{AppError, AppResult};
+use crate::graphql::date::Date;
 
 /// Figures of one placement type as the statement returns them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -195,7 +196,7 @@ pub(super) async fn outcome(
     };
     Ok(BudgetOutcome {
         year,
-        as_of,
+        as_of: Date(as_of),
         whole_municipality: who.whole_municipality(),
         rows,
         total,

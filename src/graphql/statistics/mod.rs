@@ -24,6 +24,8 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Result};
 use chrono::{Datelike, NaiveDate};
 
+use crate::graphql::date::Date;
+
 use crate::access::{Permission, Principal, Scope, require};
 use crate::audit::{Action, NewEvent};
 use crate::config::Config;
@@ -188,11 +190,12 @@ impl StatisticsQuery {
     async fn placement_statistics(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
         group_by: Option<Vec<StatisticsDimension>>,
     ) -> Result<PlacementStatistics> {
         let who = caller(ctx)?;
+        let (from, to) = (from.0, to.0);
         check_period(from, to)?;
         who.check_published_period(from, to)?;
         let mut dims: Vec<StatisticsDimension> = Vec::new();
@@ -236,13 +239,9 @@ impl StatisticsQuery {
     /// Reasons of the placements with at least one placement day in
     /// `[from, to]`: the share that *include* each reason, and the share by
     /// *primary* reason.
-    async fn reason_shares(
-        &self,
-        ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<ReasonShares> {
+    async fn reason_shares(&self, ctx: &Context<'_>, from: Date, to: Date) -> Result<ReasonShares> {
         let who = caller(ctx)?;
+        let (from, to) = (from.0, to.0);
         check_period(from, to)?;
         who.check_published_period(from, to)?;
         let state = ctx.data::<AppState>()?;
@@ -256,10 +255,11 @@ impl StatisticsQuery {
     async fn placement_durations(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        from: Date,
+        to: Date,
     ) -> Result<PlacementDurations> {
         let who = caller(ctx)?;
+        let (from, to) = (from.0, to.0);
         check_period(from, to)?;
         who.check_published_period(from, to)?;
         let state = ctx.data::<AppState>()?;

@@ -14,6 +14,7 @@ use crate::domain::enums::{LegalBasis, PlacementType, ReasonCategory, ReasonCode
 use crate::domain::statistics::{AGE_GROUPS, Segment, age_thresholds, year_segments};
 use crate::domain::today;
 use crate::error::AppResult;
+use crate::graphql::date::Date;
 
 /// The output columns after `kind`, in this order; a dimension not grouped
 /// by is a typed NULL.
@@ -323,8 +324,8 @@ pub(super) async fn statistics(
         cells.into_iter().map(|c| c.row).collect()
     };
     Ok(PlacementStatistics {
-        from,
-        to,
+        from: Date(from),
+        to: Date(to),
         rows,
         total,
         disclosure: who.disclosure(),

@@ -12,6 +12,7 @@ use crate::domain::statistics::perturbation::Figures;
 use crate::domain::statistics::{MIN_BREAKDOWN, percentile};
 use crate::domain::today;
 use crate::error::AppResult;
+use crate::graphql::date::Date;
 
 /// Counts of one cell: placements, distinct children, and the sum of the
 /// placements' record keys.
@@ -154,8 +155,8 @@ pub(super) async fn reasons(
             .collect()
     };
     Ok(ReasonShares {
-        from,
-        to,
+        from: Date(from),
+        to: Date(to),
         placements: Some(total.placements),
         children: Some(total.children),
         suppressed: false,
@@ -274,8 +275,8 @@ pub(super) async fn durations(
         .collect();
     let (median_days, p90_days) = durations_of(&total, &hist(&|_, _| true));
     Ok(PlacementDurations {
-        from,
-        to,
+        from: Date(from),
+        to: Date(to),
         placements: Some(total.placements),
         children: Some(total.children),
         median_days,

@@ -1,9 +1,10 @@
 //! The GraphQL shapes of the statistics (api.md) and of the additions for
 //! reasons, durations and budgets.
 use async_graphql::{Enum, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::enums::{EndReason, LegalBasis, PlacementType, ReasonCategory, ReasonCode, Sex};
+use crate::graphql::date::Date;
 
 /// How the figures of a statistics result are treated (README,
 /// "Statistics and disclosure control").
@@ -118,9 +119,9 @@ pub struct StatisticsRow {
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PlacementStatistics {
     /// First day of the period.
-    pub from: NaiveDate,
+    pub from: Date,
     /// Last day of the period.
-    pub to: NaiveDate,
+    pub to: Date,
     /// One row per group that has placements, ordered by the dimensions in
     /// the order asked for. Without `groupBy`, the one row equals the total.
     pub rows: Vec<StatisticsRow>,
@@ -172,9 +173,9 @@ pub struct ReasonShare {
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ReasonShares {
     /// First day of the period.
-    pub from: NaiveDate,
+    pub from: Date,
     /// Last day of the period.
-    pub to: NaiveDate,
+    pub to: Date,
     /// All placements of the period: the denominator of every share.
     pub placements: Option<i64>,
     /// Distinct children of those placements.
@@ -233,9 +234,9 @@ pub struct EndReasonRow {
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PlacementDurations {
     /// First day of the period.
-    pub from: NaiveDate,
+    pub from: Date,
     /// Last day of the period.
-    pub to: NaiveDate,
+    pub to: Date,
     /// Placements that ended in the period.
     pub placements: Option<i64>,
     /// Distinct children of those placements.
@@ -287,7 +288,7 @@ pub struct BudgetOutcome {
     /// The year.
     pub year: i32,
     /// The day the actual cost runs to (today, or 31 December once past).
-    pub as_of: NaiveDate,
+    pub as_of: Date,
     /// Whether the figures cover the whole municipality (its budget, all
     /// placements); otherwise they are the caller's unit's budget and the
     /// placements of that unit's children.

@@ -94,7 +94,7 @@ async fn request(
         }
         "endPlacement" => (
             format!(
-                "mutation($id: ID!, $d: NaiveDate!) {{ m: endPlacement(id: $id, endDate: $d, endReason: RETURNED_HOME) {{ {ret} }} }}"
+                "mutation($id: ID!, $d: Date!) {{ m: endPlacement(id: $id, endDate: $d, endReason: RETURNED_HOME) {{ {ret} }} }}"
             ),
             json!({"id": id, "d": hearth::domain::today().to_string()}),
         ),

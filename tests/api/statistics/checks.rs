@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::model::{self, Cell, Placement, d};
 use crate::harness::{Backend, TestApp};
 
-pub(super) const STATS: &str = "query($f: NaiveDate!, $t: NaiveDate!, $g: [StatisticsDimension!]) {
+pub(super) const STATS: &str = "query($f: Date!, $t: Date!, $g: [StatisticsDimension!]) {
   placementStatistics(from: $f, to: $t, groupBy: $g) { disclosure rows { ...R } total { ...R } } }
   fragment R on StatisticsRow { placementType legalBasis reason reasonCategory sex ageGroup year
   children placements placementDays cost populationShare suppressed }";
@@ -18,12 +18,12 @@ pub(super) const TREND: &str =
   year placementType children placementDays cost suppressed disclosure } }";
 
 pub(super) const SHARES: &str =
-    "query($f: NaiveDate!, $t: NaiveDate!) { reasonShares(from: $f, to: $t) {
+    "query($f: Date!, $t: Date!) { reasonShares(from: $f, to: $t) {
   placements children suppressed disclosure including { reason category placements children share suppressed }
   primary { reason category placements children share suppressed } } }";
 
 pub(super) const DURATIONS: &str =
-    "query($f: NaiveDate!, $t: NaiveDate!) { placementDurations(from: $f, to: $t) {
+    "query($f: Date!, $t: Date!) { placementDurations(from: $f, to: $t) {
   placements children medianDays p90Days suppressed disclosure
   byType { placementType placements children medianDays p90Days suppressed }
   endReasons { endReason placements children share medianDays suppressed } } }";
