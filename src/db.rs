@@ -132,6 +132,16 @@ pub fn classify(err: DbErr) -> AppError {
             "The placement overlaps another placement of the same child.".into(),
         );
     }
+    if text.contains("24-hour intervention overlaps another") {
+        return AppError::Conflict(
+            "The 24-hour intervention overlaps another of the same child.".into(),
+        );
+    }
+    if text.contains("must lie within a 24-hour intervention") {
+        return AppError::Conflict(
+            "The placement must lie within a 24-hour intervention of the same child.".into(),
+        );
+    }
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
             AppError::Conflict("A record with the same unique value already exists.".into())

@@ -2,19 +2,14 @@
 //! request latency per operation and status, GraphQL error codes, the audit
 //! writer's queue, batches and commits, and the database pool.
 //!
-//! No label holds personal data or a client's free text beyond a bounded
-//! set: an operation name is a label only if it is a GraphQL name of at
-//! most 64 characters and one of the first `MAX_OPERATIONS` seen; the rest
-//! count as `_other` (a client inventing names cannot grow the registry).
-use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock, PoisonError};
+//! No label holds personal data or a client's free text: an operation name
+//! is a label only when it names a registered operation (trusted
+//! documents); other names count as `_unregistered`.
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sea_orm::{DatabaseConnection, DbBackend};
-
-/// Distinct operation names kept as labels.
-pub const MAX_OPERATIONS: usize = 200;
 
 /// Seconds: from 1 ms to 10 s.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -67,40 +62,29 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// Operation names seen so far, bounded.
+/// Operation labels: only the names of registered operations (trusted
+/// documents), which the project chose, never a client's free text (a name
+/// like `Anna_19800101_1234` would put personal data into every scrape and
+/// log line, and invented names would crowd out the real ones).
 #[derive(Debug, Default)]
 pub struct OperationLabels {
-    seen: Mutex<HashSet<String>>,
-}
-
-fn is_graphql_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    name.len() <= 64
-        && bytes
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    trusted: Option<std::sync::Arc<crate::trusted::TrustedDocuments>>,
 }
 
 impl OperationLabels {
-    /// The label for an operation: its name if it may be one, `_anonymous`
-    /// without a name, `_other` beyond the bound, `_batch` for a batch.
+    /// Labels from the registered operations of `trusted` (none without).
+    pub fn new(trusted: Option<std::sync::Arc<crate::trusted::TrustedDocuments>>) -> Self {
+        Self { trusted }
+    }
+
+    /// The label for an operation: its name when registered,
+    /// `_unregistered` for any other name, `_anonymous` without one.
     pub fn label(&self, name: Option<&str>) -> String {
-        let Some(name) = name else {
-            return "_anonymous".into();
-        };
-        if !is_graphql_name(name) {
-            return "_other".into();
+        match name {
+            None => "_anonymous".into(),
+            Some(n) if self.trusted.as_ref().is_some_and(|t| t.registers(n)) => n.to_owned(),
+            Some(_) => "_unregistered".into(),
         }
-        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if seen.contains(name) {
-            return name.to_owned();
-        }
-        if seen.len() < MAX_OPERATIONS {
-            seen.insert(name.to_owned());
-            return name.to_owned();
-        }
-        "_other".into()
     }
 }
 
@@ -167,16 +151,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn operation_labels_are_names_and_bounded() {
-        let labels = OperationLabels::default();
-        assert_eq!(labels.label(None), "_anonymous");
+    fn only_registered_operation_names_are_labels() {
+        let manifest =
+            r#"{"9b2bb5f1a5d0e8c8a0d7e1a6d1f0b0a3c1e0d2f4a6b8c0d2e4f6a8b0c2d4e6f8": "x"}"#;
+        assert!(
+            crate::trusted::TrustedDocuments::parse(manifest).is_err(),
+            "hash checked"
+        );
+        let doc = "query Children { me { id } }";
+        let hash = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(doc.as_bytes()))
+        };
+        let trusted =
+            crate::trusted::TrustedDocuments::parse(&serde_json::json!({ hash: doc }).to_string())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let labels = OperationLabels::new(Some(std::sync::Arc::new(trusted)));
         assert_eq!(labels.label(Some("Children")), "Children");
-        assert_eq!(labels.label(Some("19800101-1234")), "_other");
-        assert_eq!(labels.label(Some(&"a".repeat(65))), "_other");
-        for i in 0..MAX_OPERATIONS {
-            labels.label(Some(&format!("Op{i}")));
-        }
-        assert_eq!(labels.label(Some("OneTooMany")), "_other");
-        assert_eq!(labels.label(Some("Children")), "Children", "seen before");
+        assert_eq!(labels.label(Some("Anna_19800101_1234")), "_unregistered");
+        assert_eq!(labels.label(None), "_anonymous");
+        let open = OperationLabels::default();
+        assert_eq!(
+            open.label(Some("Children")),
+            "_unregistered",
+            "no manifest, no names"
+        );
     }
 }

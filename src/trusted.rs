@@ -24,10 +24,17 @@ use sha2::{Digest, Sha256};
 use crate::audit::{Action, NewEvent, Outcome};
 use crate::error::AppError;
 
+/// Largest manifest read (16 MiB: some thousand operations).
+pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The registered documents, by hash.
 #[derive(Debug, Default)]
 pub struct TrustedDocuments {
     by_hash: HashMap<String, Arc<str>>,
+    /// Names of the registered operations: the only operation names that
+    /// become metric labels or appear in logs (`crate::observe`), since any
+    /// other name is the client's free text.
+    names: std::collections::HashSet<String>,
 }
 
 /// The id of a trusted document a request asks for, before lookup.
@@ -51,6 +58,19 @@ pub fn requested_id(
     Some(DocumentId(hex.to_ascii_lowercase()))
 }
 
+/// The names of the operations a document defines (none for one anonymous
+/// operation); `None` if it does not parse.
+fn operation_names(document: &str) -> Option<Vec<String>> {
+    use async_graphql::parser::types::DocumentOperations;
+    match async_graphql::parser::parse_query(document)
+        .ok()?
+        .operations
+    {
+        DocumentOperations::Multiple(ops) => Some(ops.keys().map(|n| n.to_string()).collect()),
+        DocumentOperations::Single(_) => Some(Vec::new()),
+    }
+}
+
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -58,9 +78,20 @@ fn sha256_hex(text: &str) -> String {
 impl TrustedDocuments {
     /// Reads and checks the manifest at `path`.
     pub fn load(path: &str) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        use std::io::Read;
+        let fail = |e: &dyn std::fmt::Display| {
             anyhow::anyhow!("HEARTH_SERVER__TRUSTED_DOCUMENTS: cannot read {path}: {e}")
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(|e| fail(&e))?;
+        // Read at most one byte past the limit, so a wrong path (a device,
+        // a huge file) fails at once instead of filling memory.
+        let mut text = String::new();
+        file.take(MAX_MANIFEST_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| fail(&e))?;
+        if text.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(fail(&format!("larger than {MAX_MANIFEST_BYTES} bytes")));
+        }
         Self::parse(&text)
             .map_err(|e| anyhow::anyhow!("HEARTH_SERVER__TRUSTED_DOCUMENTS: {path}: {e}"))
     }
@@ -72,6 +103,7 @@ impl TrustedDocuments {
             anyhow::anyhow!("not a JSON object of {{\"<sha256 hex>\": \"<document>\"}}")
         })?;
         let mut by_hash = HashMap::with_capacity(entries.len());
+        let mut names = std::collections::HashSet::new();
         for (hash, document) in entries {
             let hash = hash.to_ascii_lowercase();
             if sha256_hex(&document) != hash {
@@ -79,12 +111,28 @@ impl TrustedDocuments {
                     "the document under {hash} does not hash to it (sha256 of the document text)"
                 );
             }
+            let found = operation_names(&document)
+                .ok_or_else(|| anyhow::anyhow!("the document under {hash} is not GraphQL"))?;
+            names.extend(found);
             by_hash.insert(hash, Arc::from(document));
         }
         if by_hash.is_empty() {
             anyhow::bail!("the manifest holds no documents, so nothing could be executed");
         }
-        Ok(Self { by_hash })
+        Ok(Self { by_hash, names })
+    }
+
+    /// Whether `name` is the name of a registered operation.
+    pub fn registers(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    /// The text that runs for a request: the registered document when an
+    /// id names one, otherwise what was sent (which `resolve` then refuses
+    /// or runs, as the setting says).
+    pub fn text<'a>(&'a self, sent: &'a str, id: Option<&DocumentId>) -> &'a str {
+        id.and_then(|id| self.by_hash.get(&id.0))
+            .map_or(sent, |d| d.as_ref())
     }
 
     /// Number of registered documents.

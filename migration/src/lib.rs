@@ -21,6 +21,7 @@ mod m20261207_000010_audit_by_username;
 mod m20261207_000011_protected_lookup;
 mod m20261207_000012_setting_units;
 mod m20261207_000013_audit_checkpoints;
+pub mod m20261207_000014_interventions;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_protected_lookup::Migration),
             Box::new(m20261207_000012_setting_units::Migration),
             Box::new(m20261207_000013_audit_checkpoints::Migration),
+            Box::new(m20261207_000014_interventions::Migration),
         ]
     }
 }

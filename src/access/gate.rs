@@ -29,6 +29,15 @@ pub enum Subject {
         setting_id: Uuid,
         child_protected: bool,
     },
+    /// An intervention, with facts about its child. At OWN it is reached
+    /// through the caseload only: a foster care worker sees the placements
+    /// in the homes they support, not the child's whole case.
+    Intervention {
+        id: Uuid,
+        child_id: Uuid,
+        child_unit_id: Uuid,
+        child_protected: bool,
+    },
     /// A care setting, with the children with protected identity placed
     /// there now or planned (whose protection extends to its address).
     Setting {
@@ -56,6 +65,7 @@ impl Subject {
         match self {
             Self::Child { .. } => "Child",
             Self::Placement { .. } => "Placement",
+            Self::Intervention { .. } => "Intervention",
             Self::Setting {
                 foster_home: true, ..
             } => "FosterHome",
@@ -66,7 +76,9 @@ impl Subject {
     fn child_id(&self) -> Option<Uuid> {
         match self {
             Self::Child { id, .. } => Some(*id),
-            Self::Placement { child_id, .. } => Some(*child_id),
+            Self::Placement { child_id, .. } | Self::Intervention { child_id, .. } => {
+                Some(*child_id)
+            }
             Self::Setting { .. } => None,
         }
     }
@@ -79,6 +91,9 @@ impl Subject {
                 protected_children, ..
             } => !protected_children.is_empty(),
             Self::Placement {
+                child_protected, ..
+            }
+            | Self::Intervention {
                 child_protected, ..
             } => *child_protected,
         }
@@ -119,11 +134,18 @@ pub(super) fn covers(p: &Principal, scope: Scope, subject: &Subject, present: bo
             setting_id,
             ..
         } => p.reach.reaches_placement(*child_id, *setting_id),
+        Subject::Intervention { child_id, .. } => {
+            p.reach.placement_children().any(|c| c == *child_id)
+        }
         Subject::Setting { id, .. } => p.reach.reaches_setting(*id, present),
     };
     let unit = match subject {
         Subject::Child { unit_id, .. }
         | Subject::Placement {
+            child_unit_id: unit_id,
+            ..
+        }
+        | Subject::Intervention {
             child_unit_id: unit_id,
             ..
         } => p.unit_id == Some(*unit_id),

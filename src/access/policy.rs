@@ -182,6 +182,19 @@ pub const POLICY: &[FieldRule] = &[
     rule("Placement", "dailyCost", PlacementCostRead),
     rule("Placement", "placementDays", PlacementCostRead),
     rule("Placement", "cost", PlacementCostRead),
+    rule("Child", "interventions", PlacementRead),
+    rule("Placement", "intervention", PlacementRead),
+    rule("Placement", "moveReason", PlacementDetailsRead),
+    rule("Intervention", "id", PlacementRead),
+    rule("Intervention", "child", ChildRead),
+    rule("Intervention", "kind", PlacementRead),
+    rule("Intervention", "startDate", PlacementRead),
+    rule("Intervention", "endDate", PlacementRead),
+    rule("Intervention", "endReason", PlacementRead),
+    rule("Intervention", "unit", PlacementRead),
+    rule("Intervention", "placements", PlacementRead),
+    rule("Intervention", "legalBasis", PlacementDetailsRead),
+    rule("Intervention", "decisionDate", PlacementDetailsRead),
     rule("FosterHome", "id", SettingRead),
     rule("FosterHome", "name", SettingRead),
     rule("FosterHome", "kind", SettingRead),
@@ -250,9 +263,11 @@ const CASE_WRITES: &[WriteRule] = writes!(ChildWrite:
     "updateChild" ["id", "givenName", "familyName", "personalIdentityNumber", "unitId", "expectedVersion", "justification"],
 );
 const PLACEMENT_WRITES: &[WriteRule] = writes!(PlacementWrite:
-    "createPlacement" ["childId", "settingId", "legalBasis", "startDate", "endDate", "endReason", "plannedEndDate", "dailyCost", "reasons"],
+    "createPlacement" ["childId", "settingId", "legalBasis", "startDate", "endDate", "endReason", "plannedEndDate", "dailyCost", "reasons", "interventionId", "moveReason"],
     "updatePlacement" ["id", "legalBasis", "startDate", "plannedEndDate", "dailyCost", "reasons", "expectedVersion"],
     "endPlacement" ["id", "endDate", "endReason"],
+    "createIntervention" ["childId", "kind", "legalBasis", "decisionDate", "startDate", "unitId"],
+    "endIntervention" ["id", "endDate", "endReason"],
 );
 const SETTING_WRITES: &[WriteRule] = writes!(SettingWrite:
     "createFosterHome" ["name", "kind", "address", "phone", "capacity", "status", "agencyName", "secretaryId", "approvedOn"],

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::policy::{Permission, Scope};
 use super::principal::Principal;
-use crate::entity::{care_setting, child, placement};
+use crate::entity::{care_setting, child, intervention, placement};
 
 fn never() -> SimpleExpr {
     Expr::cust("1 = 0")
@@ -86,6 +86,25 @@ pub fn placements(p: &Principal) -> Condition {
         (Some(_), _) => any_of([
             in_set(placement::Column::ChildId, p.reach.placement_children()),
             in_set(placement::Column::SettingId, p.reach.placement_settings()),
+            grants,
+        ]),
+        (None, _) => any_of([grants]),
+    }
+}
+
+/// Interventions the caller may see (`PLACEMENT_READ`): at OWN those of
+/// the caseload (not of children merely placed in a supported home), plus
+/// those of children under an emergency grant.
+pub fn interventions(p: &Principal) -> Condition {
+    let grants = granted(p, Permission::PlacementRead, intervention::Column::ChildId);
+    match (p.scope(Permission::PlacementRead), p.unit_id) {
+        (Some(Scope::All), _) => any_of([Some(always())]),
+        (Some(Scope::Unit), Some(unit)) => any_of([
+            Some(intervention::Column::ChildId.in_subquery(children_of_unit(unit))),
+            grants,
+        ]),
+        (Some(_), _) => any_of([
+            in_set(intervention::Column::ChildId, p.reach.placement_children()),
             grants,
         ]),
         (None, _) => any_of([grants]),

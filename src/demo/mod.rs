@@ -8,6 +8,7 @@
 //! `seed` only inserts it, in one transaction. Every person, address and
 //! number is made up; nothing here logs names or personal identity numbers.
 mod generator;
+mod interventions;
 mod names;
 mod placements;
 mod plan;
@@ -150,6 +151,14 @@ async fn insert_plan(
     insert(txn, settings.collect()).await?;
 
     let decided_by = Some(plan.user_id("maria.manager"));
+    let linked = interventions::twenty_four_hour(plan, unit_id, decided_by, now);
+    insert(txn, linked.interventions).await?;
+    let today = crate::domain::today();
+    insert(
+        txn,
+        interventions::open_care(plan, unit_id, decided_by, today, now),
+    )
+    .await?;
     let placements = plan.placements.iter().map(|p| placement::Model {
         id: p.id,
         child_id: plan.children[p.child].id,
@@ -161,6 +170,12 @@ async fn insert_plan(
         planned_end_date: None,
         end_reason: p.end_reason.map(|r| r.as_str().to_owned()),
         daily_cost: p.daily_cost,
+        intervention_id: linked.links.get(&p.id).map(|l| l.0),
+        move_reason: linked
+            .links
+            .get(&p.id)
+            .and_then(|l| l.1)
+            .map(|r| r.as_str().to_owned()),
         decided_by,
         version: 1,
         created_at: now,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::insert;
 use crate::domain::enums::ReasonCode;
-use crate::entity::{caseload, child, placement, placement_reason, user};
+use crate::entity::{caseload, child, intervention, placement, placement_reason, user};
 
 /// Children in the benchmark caseworker's caseload.
 const CASELOAD: usize = 50;
@@ -79,6 +79,7 @@ pub async fn seed_scale(
         let end = (start + BATCH).min(children);
         let mut kids = Vec::with_capacity(end - start);
         let mut places = Vec::new();
+        let mut cares = Vec::new();
         let mut reasons = Vec::new();
         let mut loads = Vec::new();
         for i in start..end {
@@ -136,6 +137,24 @@ pub async fn seed_scale(
                 let open = last && i % 3 == 0;
                 let until = from + Duration::days(length);
                 let pid = Uuid::from_u128((0x5CA1F_u128 << 96) | ((i as u128) << 16) | n as u128);
+                // Each placement returns the child home, so each is an
+                // intervention of its own (taking the placement's id, as the
+                // carry-over of 0.1 data does).
+                cares.push(intervention::Model {
+                    id: pid,
+                    child_id: id,
+                    kind: "TWENTY_FOUR_HOUR".into(),
+                    legal_basis: Some(t.legal_basis.clone()),
+                    decision_date: from,
+                    start_date: from,
+                    end_date: (!open).then_some(until.min(today)),
+                    end_reason: (!open).then(|| "RETURNED_HOME".to_owned()),
+                    unit_id,
+                    decided_by: t.decided_by,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                });
                 places.push(placement::Model {
                     id: pid,
                     child_id: id,
@@ -147,6 +166,8 @@ pub async fn seed_scale(
                     planned_end_date: None,
                     end_reason: (!open).then(|| "RETURNED_HOME".to_owned()),
                     daily_cost: t.daily_cost,
+                    intervention_id: Some(pid),
+                    move_reason: None,
                     decided_by: t.decided_by,
                     version: 1,
                     created_at: now,
@@ -173,6 +194,7 @@ pub async fn seed_scale(
         made.children += kids.len();
         let txn = db.begin().await?;
         insert(&txn, kids).await?;
+        insert(&txn, cares).await?;
         insert(&txn, places).await?;
         insert(&txn, reasons).await?;
         insert(&txn, loads).await?;

@@ -64,6 +64,58 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// Kinds of intervention (insats): 24-hour care, of which placements are
+    /// the parts, or open care in the child's own home (SFS 2025:400; the
+    /// national register of interventions for children and young people).
+    InterventionKind {
+        /// Care outside the home, around the clock (placements).
+        TwentyFourHour => "TWENTY_FOUR_HOUR",
+        /// Parenting support (föräldrastöd).
+        ParentingSupport => "PARENTING_SUPPORT",
+        /// Family treatment (familjebehandling).
+        FamilyTreatment => "FAMILY_TREATMENT",
+        /// Network building around the child (nätverksarbete).
+        NetworkBuilding => "NETWORK_BUILDING",
+        /// Contact person or contact family (kontaktperson, kontaktfamilj).
+        ContactPersonOrFamily => "CONTACT_PERSON_OR_FAMILY",
+        /// Other open care.
+        OtherOpenCare => "OTHER_OPEN_CARE",
+    }
+);
+
+stored_enum!(
+    /// How an intervention ended.
+    InterventionEndReason {
+        /// The child returned to the parents' home.
+        ReturnedHome => "RETURNED_HOME",
+        /// Custody was transferred to the foster parents (vårdnadsöverflyttning).
+        CustodyTransferred => "CUSTODY_TRANSFERRED",
+        /// The young person reached the age where the care ends.
+        AgedOut => "AGED_OUT",
+        /// Moved to another form of care (another intervention).
+        MovedToOtherCare => "MOVED_TO_OTHER_CARE",
+        Other => "OTHER",
+    }
+);
+
+stored_enum!(
+    /// Why a child moved to a new placement within one intervention.
+    MoveReason {
+        /// The child's needs changed.
+        NeedsChanged => "NEEDS_CHANGED",
+        /// The home or institution ended the assignment.
+        HomeEnded => "HOME_ENDED",
+        /// The placement broke down (sammanbrott).
+        Breakdown => "BREAKDOWN",
+        /// To less intensive care (from an institution to a family home).
+        ToLessIntensiveCare => "TO_LESS_INTENSIVE_CARE",
+        /// To a kinship or own foster home.
+        ToKinshipOrOwnHome => "TO_KINSHIP_OR_OWN_HOME",
+        Other => "OTHER",
+    }
+);
+
+stored_enum!(
     /// Placement reason codes (reference data).
     ReasonCode {
         ConflictOrViolence => "CONFLICT_OR_VIOLENCE",
@@ -150,6 +202,20 @@ impl InstitutionKind {
             Self::Hvb => PlacementType::Hvb,
             Self::Sis => PlacementType::Sis,
             Self::SupportedHousing => PlacementType::SupportedHousing,
+        }
+    }
+}
+
+impl InterventionEndReason {
+    /// The end of an intervention whose last placement ended for `reason`
+    /// (the carry-over of 0.1 data, migration `000014`, maps it alike).
+    pub fn of_placement(reason: EndReason) -> Self {
+        match reason {
+            EndReason::ReturnedHome => Self::ReturnedHome,
+            EndReason::CustodyTransferred => Self::CustodyTransferred,
+            EndReason::AgedOut => Self::AgedOut,
+            EndReason::MovedToOtherPlacement => Self::MovedToOtherCare,
+            EndReason::Other => Self::Other,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod child;
 pub mod child_population;
 pub mod emergency_grant;
 pub mod grant_request;
+pub mod intervention;
 pub mod placement;
 pub mod placement_reason;
 pub mod reason;

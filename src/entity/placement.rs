@@ -16,6 +16,11 @@ pub struct Model {
     pub planned_end_date: Option<Date>,
     pub end_reason: Option<String>,
     pub daily_cost: i64,
+    /// The 24-hour intervention the placement belongs to.
+    pub intervention_id: Option<Uuid>,
+    /// Why the child moved here (every placement after the first of its
+    /// intervention; not recorded before 0.2).
+    pub move_reason: Option<String>,
     pub decided_by: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -80,6 +80,12 @@ fn scalar(reg: &Registry, name: &str, value: &Value, field: &str) -> Result<(), 
                 ),
             )),
         },
+        // PostgreSQL cannot store NUL in text (an INTERNAL error when it
+        // tried), and no name, address or filter has one.
+        ("String" | "ID", Value::String(s)) if s.contains('\0') => Err(problem(
+            field,
+            format!("{field} must not contain a NUL character."),
+        )),
         ("Float", Value::Number(_))
         | ("String", Value::String(_))
         | ("Boolean", Value::Boolean(_))

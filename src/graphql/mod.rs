@@ -5,6 +5,7 @@ pub mod children;
 pub mod common;
 pub mod date;
 pub mod input_check;
+pub mod interventions;
 pub mod loaders;
 pub mod pagination;
 pub mod placements;
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     AuthQuery,
     children::ChildQuery,
     placements::PlacementQuery,
+    interventions::InterventionQuery,
     settings::SettingQuery,
     admin::AdminQuery,
     admin::grants::GrantQuery,
@@ -38,6 +40,7 @@ pub struct MutationRoot(
     AuthMutation,
     children::mutation::ChildMutation,
     placements::mutation::PlacementMutation,
+    interventions::mutation::InterventionMutation,
     settings::mutation::SettingMutation,
     children::emergency::EmergencyMutation,
     admin::mutation::AdminMutation,

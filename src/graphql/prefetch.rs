@@ -24,6 +24,9 @@ use uuid::Uuid;
 
 use crate::entity::{child, user};
 use crate::error::AppError;
+use crate::graphql::interventions::load::{
+    InterventionKey, InterventionRow, InterventionsOfChild, PlacementsOfIntervention,
+};
 use crate::graphql::loaders::{
     CaseWorkersOf, ChildKey, CurrentPlacementsIn, Loaders, PlacementRow, PlacementsOfChild,
     ReasonsOf, SettingKey, SettingRow, UnitKey, UserKey, loader,
@@ -153,6 +156,15 @@ pub fn children<'a>(
                 .collect();
             placements(ctx, &placed, Some(next)).await?;
         }
+        let cares = look.field("interventions");
+        if cares.exists() {
+            let found: Vec<InterventionRow> = prime(ctx, ids().map(InterventionsOfChild))
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
+            interventions(ctx, &found, Some(cares)).await?;
+        }
         let workers = look.field("caseWorkers");
         if workers.exists() {
             let found: Vec<user::Model> = prime(ctx, ids().map(CaseWorkersOf))
@@ -192,6 +204,51 @@ pub fn placements<'a>(
         }
         if look.field("reasons").exists() {
             prime(ctx, rows.iter().map(|r| ReasonsOf(r.placement.id))).await?;
+        }
+        let care = look.field("intervention");
+        if care.exists() {
+            let ids: Vec<Uuid> = rows
+                .iter()
+                .filter_map(|r| r.placement.intervention_id)
+                .collect();
+            let found = prime(ctx, ids.into_iter().map(InterventionKey)).await?;
+            interventions(ctx, &found, Some(care)).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Prefetches what `look` selects below these interventions.
+pub fn interventions<'a>(
+    ctx: &'a Context<'_>,
+    rows: &'a [InterventionRow],
+    look: Option<Lookahead<'a>>,
+) -> BoxFuture<'a, Result<(), AppError>> {
+    Box::pin(async move {
+        let Some(look) = look else { return Ok(()) };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let placed = look.field("placements");
+        if placed.exists() {
+            let found: Vec<PlacementRow> = prime(
+                ctx,
+                rows.iter()
+                    .map(|r| PlacementsOfIntervention(r.intervention.id)),
+            )
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+            placements(ctx, &found, Some(placed)).await?;
+        }
+        let child = look.field("child");
+        if child.exists() {
+            let found = prime(ctx, rows.iter().map(|r| ChildKey(r.intervention.child_id))).await?;
+            children(ctx, &found, Some(child)).await?;
+        }
+        if look.field("unit").exists() {
+            prime(ctx, rows.iter().map(|r| UnitKey(r.intervention.unit_id))).await?;
         }
         Ok(())
     })

@@ -115,6 +115,11 @@ async fn execute(
     // The registered document in place of the text sent, before the limits
     // look at it (a trusted document is still measured).
     let trusted = app.state.trusted.as_deref();
+    // What each operation is called, for its refusal's event too.
+    let names: Vec<Option<String>> = requests
+        .iter()
+        .map(|i| i.request.operation_name.clone())
+        .collect();
     let requests: Vec<_> = requests
         .into_iter()
         .map(|i| crate::trusted::resolve(trusted, i.request, i.document_id.as_ref()))
@@ -169,17 +174,16 @@ async fn execute(
     };
     let mut responses = Vec::with_capacity(requests.len());
     let mut labels = Vec::with_capacity(requests.len());
-    for (request, check) in requests.into_iter().zip(checks) {
+    for ((request, check), name) in requests.into_iter().zip(checks).zip(names) {
         let request = match (request, check) {
             (Ok(request), Ok(())) => request,
-            (request, Err(refusal)) => {
-                let name = request.ok().and_then(|r| r.operation_name);
+            (_, Err(refusal)) => {
                 responses.push(refuse(&app, &refusal, &rc, name, &mut events));
                 continue;
             }
             (Err(untrusted), Ok(())) => {
                 let refusal = Refused::Untrusted(untrusted);
-                responses.push(refuse(&app, &refusal, &rc, None, &mut events));
+                responses.push(refuse(&app, &refusal, &rc, name, &mut events));
                 continue;
             }
         };
@@ -235,8 +239,24 @@ async fn execute(
     if let Err(refusal) = app.guard.check_response(body.len()) {
         // What was read is recorded (it left the database); the response
         // does not leave.
-        let refused = refuse(&app, &Refused::Limit(refusal), &rc, None, &mut events);
-        response = async_graphql::BatchResponse::Single(refused);
+        let mut refused = || {
+            refuse(
+                &app,
+                &Refused::Limit(refusal.clone()),
+                &rc,
+                None,
+                &mut events,
+            )
+        };
+        response = match response {
+            async_graphql::BatchResponse::Single(_) => {
+                async_graphql::BatchResponse::Single(refused())
+            }
+            // One answer per operation, so a client can still match them.
+            async_graphql::BatchResponse::Batch(rs) => {
+                async_graphql::BatchResponse::Batch(rs.iter().map(|_| refused()).collect())
+            }
+        };
         body = crate::protocol::body(&response);
     }
     let http = send(&app, media, &request_id, events, response, body).await;
@@ -270,7 +290,20 @@ fn refuse(
         }
         Refused::Untrusted(u) => (u.event(), u.response()),
     };
-    events.push((rc.actor(operation.as_deref()), event));
+    let actor = rc.actor(operation.as_deref());
+    // Identical refusals of one request are one event with a count, as for
+    // denied fields (`audit::refusals`): a batch of the same refused
+    // operation cannot flood the log.
+    let same = events.iter_mut().find(|(a, e)| {
+        a.operation_name == actor.operation_name
+            && e.action == event.action
+            && e.entity_type == event.entity_type
+            && e.fields == event.fields
+    });
+    match same {
+        Some((_, e)) => e.repeat_count = Some(e.repeat_count.unwrap_or(1) + 1),
+        None => events.push((actor, event)),
+    }
     response
 }
 

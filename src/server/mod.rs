@@ -68,11 +68,12 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.server.body_limit_bytes;
     let guard = Arc::new(Guard::new(&state.config.limits, &schema.sdl()));
     let cors = state.config.server.clone();
+    let labels = Arc::new(crate::observe::OperationLabels::new(state.trusted.clone()));
     let app = App {
         state,
         schema,
         guard,
-        labels: Arc::default(),
+        labels,
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -130,8 +131,14 @@ async fn graphql_get(
     // Only a document within the limits is parsed here; `execute` refuses
     // the others before anything parses them.
     let request = &incoming.request;
-    let within_limits = app.guard.check(&request.query, &request.variables).is_ok();
-    if within_limits && let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+    // The text that will run: with trusted documents, the registered one
+    // an id names, whatever text came with it.
+    let text = match app.state.trusted.as_deref() {
+        Some(t) => t.text(&request.query, incoming.document_id.as_ref()),
+        None => &request.query,
+    };
+    let within_limits = app.guard.check(text, &request.variables).is_ok();
+    if within_limits && let Ok(doc) = async_graphql::parser::parse_query(text) {
         let mutation = doc.operations.iter().any(|(name, op)| {
             let selected = request
                 .operation_name

@@ -63,7 +63,7 @@ const HOMES: &str = "{ fosterHomes(first: 100) { edges { node { name secretary {
 /// Statements one request costs, sent alone and then `concurrency` at once.
 /// Each request's own statements (the audit writer's shared appends aside)
 /// must not depend on how many requests run beside it.
-async fn statements_per_request(
+pub(crate) async fn statements_per_request(
     app: &TestApp,
     token: &str,
     query: &str,

@@ -349,3 +349,31 @@ async fn wrong_types_for_every_argument_are_bad_user_input() {
         assert!(sent > 60, "{sent}");
     }
 }
+
+#[tokio::test]
+async fn a_nul_character_in_text_is_bad_input_on_both_databases() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let adam = app.login("adam.admin").await;
+        let body = app
+            .gql(
+                Some(&adam),
+                "mutation($n: String!) { createUnit(name: $n) { id } }",
+                json!({"n": "U\u{0}nit"}),
+            )
+            .await;
+        assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{backend:?}: {body}");
+        let literal = app
+            .gql(
+                Some(&adam),
+                "mutation { createUnit(name: \"U\\u0000nit\") { id } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            codes(&literal),
+            vec!["BAD_USER_INPUT"],
+            "{backend:?}: {literal}"
+        );
+    }
+}

@@ -199,10 +199,12 @@ async fn a_poisoned_operation_name_fails_nobody_elses_read() {
         let anna = app.login("anna.case").await;
         let alice = app.login("alice.auditor").await;
         // Operation names are GraphQL names and cannot carry such
-        // characters; a login name, a justification or a filter can.
+        // characters; a login name, a justification or a filter can. (NUL
+        // itself is refused as BAD_USER_INPUT before any resolver runs,
+        // `malformed::a_nul_character_in_text_is_bad_input_on_both_databases`.)
         let poison = json!([
             {"query": "mutation($u:String!){login(username:$u,password:\"wrong-password-123\"){accessToken}}",
-             "variables": {"u": "poison\u{0}name\u{202e}\nforged"}},
+             "variables": {"u": "poison\u{1}name\u{202e}\nforged"}},
             {"query": "query($u:String){auditEvents(first:1,filter:{actorUsername:$u}){totalCount}}",
              "variables": {"u": "x\u{0}y"}}
         ]);

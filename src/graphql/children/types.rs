@@ -7,6 +7,8 @@ use crate::domain::pin::format_stored;
 use crate::entity::child;
 use crate::graphql::admin::types::{Unit, User};
 use crate::graphql::date::Date;
+use crate::graphql::interventions::load::InterventionsOfChild;
+use crate::graphql::interventions::types::Intervention;
 use crate::graphql::loaders::{CaseWorkersOf, PlacementsOfChild, UnitKey};
 use crate::graphql::placements::types::Placement;
 use crate::graphql::prefetch::fetch;
@@ -84,6 +86,14 @@ impl Child {
             .await?
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(Placement).collect()))
+    }
+    /// Interventions of the child (24-hour care and open care), oldest first.
+    async fn interventions(&self, ctx: &Context<'_>) -> Result<Option<Vec<Intervention>>> {
+        gate(ctx, &self.subject())?;
+        let rows = fetch(ctx, InterventionsOfChild(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(Some(rows.into_iter().map(Intervention).collect()))
     }
     /// The placement covering today, if any.
     async fn current_placement(&self, ctx: &Context<'_>) -> Result<Option<Placement>> {

@@ -2,25 +2,29 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::rules;
 use super::store::{
-    check_cost, check_dates, check_reasons, commit_update, current_reasons, snapshot, subject_of,
-    write_reasons,
+    check_cost, check_dates, check_reasons, current_reasons, snapshot, subject_of, write_reasons,
+    write_update,
 };
 use super::types::Placement;
 use crate::access::gate::gate_write;
 use crate::access::{Permission, Subject, require};
 use crate::audit::Action;
-use crate::domain::enums::{EndReason, LegalBasis, ReasonCode, placement_type_of_kind};
+use crate::domain::enums::{
+    EndReason, InterventionEndReason, LegalBasis, MoveReason, ReasonCode, placement_type_of_kind,
+};
 use crate::entity::{care_setting, placement};
 use crate::error::AppError;
 use crate::graphql::children::mutation::writable_child;
-use crate::graphql::common::{Change, parse_id, record_change_flagged};
+use crate::graphql::common::{Change, parse_id, record_change, record_change_flagged};
 use crate::graphql::date::Date;
+use crate::graphql::interventions::store::{Placing, end as ended, for_placement};
 use crate::graphql::loaders::scoped_placements;
 use crate::state::AppState;
 
@@ -46,6 +50,13 @@ pub struct CreatePlacementInput {
     pub daily_cost: i64,
     /// At least one, exactly one primary.
     pub reasons: Vec<PlacementReasonInput>,
+    /// The 24-hour intervention the placement is part of. Without it
+    /// (deprecated, the 0.1 API): the child's 24-hour intervention that
+    /// covers the start date, or a new one decided on the start date.
+    pub intervention_id: Option<ID>,
+    /// Why the child moves here, for every placement after the first of its
+    /// intervention (refused on the first).
+    pub move_reason: Option<MoveReason>,
 }
 
 /// A correction of a placement; omitted fields stay as they are.
@@ -122,6 +133,27 @@ impl PlacementMutation {
         let placement_type = placement_type_of_kind(&setting.kind)
             .ok_or_else(|| AppError::internal("setting has an unknown kind"))?;
         rules::check(&txn, child.id, &setting, start_date, end_date, None).await?;
+        let placing = Placing {
+            asked: match &input.intervention_id {
+                Some(id) => Some(parse_id(id, "interventionId")?),
+                None => None,
+            },
+            legal_basis: input.legal_basis,
+            start: start_date,
+            end: end_date.zip(input.end_reason),
+            decided_by: p.user_id,
+        };
+        let (care, is_move, created) = for_placement(&txn, &child, &placing).await?;
+        if !is_move && input.move_reason.is_some() {
+            return Err(AppError::bad_input(
+                "moveReason",
+                "The first placement of an intervention is not a move.",
+            )
+            .into());
+        }
+        if let Some(created) = created {
+            record_change(&txn, ctx, rc, created).await?;
+        }
         let now = Utc::now();
         let row = placement::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -134,6 +166,8 @@ impl PlacementMutation {
             planned_end_date: Set(planned_end_date),
             end_reason: Set(input.end_reason.map(|r| r.as_str().to_owned())),
             daily_cost: Set(input.daily_cost),
+            intervention_id: Set(Some(care.id)),
+            move_reason: Set(input.move_reason.map(|r| r.as_str().to_owned())),
             decided_by: Set(Some(p.user_id)),
             version: Set(1),
             created_at: Set(now),
@@ -226,7 +260,8 @@ impl PlacementMutation {
             }
             None => old_reasons.clone(),
         };
-        commit_update(txn, ctx, rc, &before, row, (&old_reasons, &new_reasons)).await?;
+        write_update(&txn, ctx, rc, &before, row, (&old_reasons, &new_reasons)).await?;
+        txn.commit().await.map_err(AppError::from)?;
         reload(state, ctx, id).await
     }
 
@@ -260,7 +295,32 @@ impl PlacementMutation {
         let mut row: placement::ActiveModel = before.clone().into();
         row.end_date = Set(Some(end_date));
         row.end_reason = Set(Some(end_reason.as_str().to_owned()));
-        commit_update(txn, ctx, rc, &before, row, (&reasons, &reasons)).await?;
+        write_update(&txn, ctx, rc, &before, row, (&reasons, &reasons)).await?;
+        // A child who leaves care (not a move) ends the intervention too,
+        // when this was its last open placement: so a 0.1 client, which
+        // knows no interventions, leaves none open behind it.
+        if end_reason != EndReason::MovedToOtherPlacement
+            && let Some(care) = before.intervention_id
+        {
+            let open = crate::entity::intervention::Entity::find_by_id(care)
+                .filter(crate::entity::intervention::Column::EndDate.is_null())
+                .one(&txn)
+                .await
+                .map_err(AppError::from)?;
+            let others_open = placement::Entity::find()
+                .filter(placement::Column::InterventionId.eq(care))
+                .filter(placement::Column::Id.ne(id))
+                .filter(placement::Column::EndDate.is_null())
+                .count(&txn)
+                .await
+                .map_err(AppError::from)?;
+            if let Some(open) = open.filter(|_| others_open == 0) {
+                let reason = InterventionEndReason::of_placement(end_reason);
+                let (_, change) = ended(&txn, &open, end_date, reason).await?;
+                record_change(&txn, ctx, rc, change).await?;
+            }
+        }
+        txn.commit().await.map_err(AppError::from)?;
         reload(state, ctx, id).await
     }
 }

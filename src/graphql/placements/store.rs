@@ -129,10 +129,10 @@ pub(super) fn subject_of(p: &placement::Model, child: &child::Model) -> Subject 
 }
 
 /// Writes a correction of `before` in one conditional statement (a stale
-/// version is `CONFLICT`), records it with its reasons before and after,
-/// and commits both together.
-pub(super) async fn commit_update(
-    txn: sea_orm::DatabaseTransaction,
+/// version is `CONFLICT`) and records it with its reasons before and after,
+/// in the caller's transaction.
+pub(super) async fn write_update(
+    txn: &sea_orm::DatabaseTransaction,
     ctx: &Context<'_>,
     rc: &crate::request::RequestContext,
     before: &placement::Model,
@@ -142,7 +142,7 @@ pub(super) async fn commit_update(
     row.version = Set(before.version + 1);
     row.updated_at = Set(Utc::now());
     let after = update_versioned(
-        &txn,
+        txn,
         row,
         placement::Column::Version,
         before.version,
@@ -158,7 +158,6 @@ pub(super) async fn commit_update(
         after: snapshot(&after, reasons.1),
         justification: None,
     };
-    record_change(&txn, ctx, rc, change).await?;
-    txn.commit().await?;
+    record_change(txn, ctx, rc, change).await?;
     Ok(())
 }

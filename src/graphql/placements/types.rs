@@ -3,11 +3,15 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
 use crate::access::{Subject, gate};
-use crate::domain::enums::{EndReason, LegalBasis, PlacementType, ReasonCategory, ReasonCode};
+use crate::domain::enums::{
+    EndReason, LegalBasis, MoveReason, PlacementType, ReasonCategory, ReasonCode,
+};
 use crate::domain::period;
 use crate::entity::reason;
 use crate::graphql::children::types::Child;
 use crate::graphql::date::Date;
+use crate::graphql::interventions::load::InterventionKey;
+use crate::graphql::interventions::types::Intervention;
 use crate::graphql::loaders::{ChildKey, PlacementRow, ReasonsOf, SettingKey};
 use crate::graphql::prefetch::fetch;
 use crate::graphql::settings::types::CareSetting;
@@ -105,6 +109,26 @@ impl Placement {
             .end_reason
             .as_deref()
             .and_then(EndReason::parse))
+    }
+    /// The 24-hour intervention the placement is part of (null where the
+    /// caller's scope does not reach the child's whole case).
+    async fn intervention(&self, ctx: &Context<'_>) -> Result<Option<Intervention>> {
+        gate(ctx, &self.subject())?;
+        let Some(id) = self.0.placement.intervention_id else {
+            return Ok(None);
+        };
+        Ok(fetch(ctx, InterventionKey(id)).await?.map(Intervention))
+    }
+    /// Why the child moved here (null for the first placement of an
+    /// intervention, and for moves recorded before 0.2).
+    async fn move_reason(&self, ctx: &Context<'_>) -> Result<Option<MoveReason>> {
+        gate(ctx, &self.subject())?;
+        Ok(self
+            .0
+            .placement
+            .move_reason
+            .as_deref()
+            .and_then(MoveReason::parse))
     }
     /// Daily cost in whole SEK.
     async fn daily_cost(&self, ctx: &Context<'_>) -> Result<Option<i64>> {

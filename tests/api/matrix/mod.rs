@@ -4,6 +4,7 @@
 //! alias, the CareSetting union, a nested path and a batch. The checked
 //! matrix is written to target/authz-matrix-<backend>.md.
 mod checker;
+mod outsider;
 mod spec;
 mod subjects;
 mod write_spec;
@@ -28,7 +29,9 @@ const ROLES: &[(&str, &str)] = &[
 fn selection(field: &str) -> String {
     match field {
         "unit" | "caseWorkers" | "placements" | "currentPlacement" | "child" | "secretary"
-        | "currentPlacements" => format!("{field} {{ __typename }}"),
+        | "currentPlacements" | "interventions" | "intervention" => {
+            format!("{field} {{ __typename }}")
+        }
         "reasons" => "reasons { primary }".into(),
         "setting" => "setting { __typename }".into(),
         _ => field.to_owned(),
@@ -39,6 +42,7 @@ fn root_of(object: &str) -> &'static str {
     match object {
         "Child" => "child",
         "Placement" => "placement",
+        "Intervention" => "intervention",
         "FosterHome" => "fosterHome",
         _ => "institution",
     }
@@ -96,7 +100,13 @@ async fn authorization_matrix_holds_for_every_role_field_and_scope() {
         let mut skipped = Vec::new();
         for (role, user) in ROLES {
             let token = app.login(user).await;
-            for object in ["Child", "Placement", "FosterHome", "Institution"] {
+            for object in [
+                "Child",
+                "Placement",
+                "FosterHome",
+                "Institution",
+                "Intervention",
+            ] {
                 for case in [Case::InScope, Case::OutOfScope, Case::ProtectedInScope] {
                     let Some(id) = subjects.id(role, object, case) else {
                         skipped.push(format!("{role} {object} {case:?}"));
@@ -288,13 +298,17 @@ fn every_policy_field_has_a_row_in_the_spec_table() {
 }
 
 /// The (role, object, case) cells the demo has no subject for, by design.
-const NO_SUBJECT: [&str; 25] = [
+const NO_SUBJECT: [&str; 30] = [
     "CASE_WORKER Institution ProtectedInScope",
     "FOSTER_CARE_WORKER Child ProtectedInScope",
     "FOSTER_CARE_WORKER Placement ProtectedInScope",
     "FOSTER_CARE_WORKER FosterHome ProtectedInScope",
     "FOSTER_CARE_WORKER Institution InScope",
     "FOSTER_CARE_WORKER Institution ProtectedInScope",
+    // At OWN, interventions are reached through the caseload only, and the
+    // demo's foster care worker has none.
+    "FOSTER_CARE_WORKER Intervention InScope",
+    "FOSTER_CARE_WORKER Intervention ProtectedInScope",
     "UNIT_MANAGER Institution ProtectedInScope",
     "FINANCE Child OutOfScope",
     "FINANCE Child ProtectedInScope",
@@ -302,16 +316,19 @@ const NO_SUBJECT: [&str; 25] = [
     "FINANCE FosterHome OutOfScope",
     "FINANCE Institution OutOfScope",
     "FINANCE Institution ProtectedInScope",
+    "FINANCE Intervention OutOfScope",
     "AUDITOR Child OutOfScope",
     "AUDITOR Child ProtectedInScope",
     "AUDITOR Placement OutOfScope",
     "AUDITOR FosterHome OutOfScope",
     "AUDITOR Institution OutOfScope",
     "AUDITOR Institution ProtectedInScope",
+    "AUDITOR Intervention OutOfScope",
     "ADMIN Child OutOfScope",
     "ADMIN Child ProtectedInScope",
     "ADMIN Placement OutOfScope",
     "ADMIN FosterHome OutOfScope",
     "ADMIN Institution OutOfScope",
     "ADMIN Institution ProtectedInScope",
+    "ADMIN Intervention OutOfScope",
 ];

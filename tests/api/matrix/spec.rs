@@ -47,9 +47,12 @@ pub fn group_of(object: &str, field: &str) -> Option<Group> {
         }
         ("Child", "personalIdentityNumber") => ChildPin,
         ("Child", "address") => ChildAddress,
-        ("Child", "placements" | "currentPlacement") => PlacementBasic,
+        ("Child", "placements" | "currentPlacement" | "interventions") => PlacementBasic,
         ("Placement", "child") => PlacementChild,
-        ("Placement", "legalBasis" | "reasons") => PlacementDetails,
+        ("Placement", "legalBasis" | "reasons" | "moveReason") => PlacementDetails,
+        ("Intervention", "child") => PlacementChild,
+        ("Intervention", "legalBasis" | "decisionDate") => PlacementDetails,
+        ("Intervention", _) => PlacementBasic,
         ("Placement", "dailyCost" | "placementDays" | "cost") => PlacementCost,
         ("Placement", _) => PlacementBasic,
         ("FosterHome" | "Institution", "address" | "phone") => SettingContact,
@@ -74,7 +77,7 @@ pub fn allowed(role: &str, group: Group) -> bool {
 pub fn record_group(object: &str) -> Group {
     match object {
         "Child" => Group::ChildIdUnit,
-        "Placement" => Group::PlacementBasic,
+        "Placement" | "Intervention" => Group::PlacementBasic,
         _ => Group::SettingBasic,
     }
 }

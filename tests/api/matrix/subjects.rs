@@ -3,13 +3,13 @@
 //! the database directly; the checks themselves go through HTTP.
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::outsider;
 use super::spec::Case;
 use crate::harness::TestApp;
-use hearth::entity::{care_setting, caseload, child, placement, unit, user};
+use hearth::entity::{care_setting, caseload, child, placement, user};
 
 /// Chosen record ids by (role, object, case).
 pub struct Subjects(HashMap<(String, String, String), String>);
@@ -159,84 +159,20 @@ pub async fn find(app: &TestApp) -> Subjects {
             && !protected_settings.contains(&s.id)
     });
 
-    // A child of another unit, placed in an institution no unit child uses:
-    // out of the unit manager's scope.
-    let other_unit = unit::Entity::find()
-        .filter(unit::Column::Name.eq("Familjehem"))
-        .one(db)
-        .await
-        .expect("db")
-        .expect("unit");
-    let now = Utc::now();
-    let pin = hearth::domain::pin::make(
-        chrono::NaiveDate::from_ymd_opt(2013, 9, 9).expect("date"),
-        977,
-        false,
-    );
-    let outsider = child::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        personal_identity_number: Set(pin),
-        given_name: Set("Utom".into()),
-        family_name: Set("Enhet".into()),
-        date_of_birth: Set(chrono::NaiveDate::from_ymd_opt(2013, 9, 9).expect("date")),
-        sex: Set("MALE".into()),
-        protected_identity: Set(false),
-        address: Set(Some("Annan väg 1".into())),
-        unit_id: Set(other_unit.id),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await
-    .expect("outsider");
-    let far_inst = care_setting::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        category: Set("INSTITUTION".into()),
-        kind: Set("HVB".into()),
-        name: Set("Fjärran HVB".into()),
-        address: Set(Some("Bortavägen 2".into())),
-        phone: Set(Some("010-000".into())),
-        unit_id: Set(None),
-        capacity: Set(None),
-        status: Set(None),
-        agency_name: Set(None),
-        secretary_id: Set(None),
-        approved_on: Set(None),
-        provider: Set(Some("Privat".into())),
-        daily_rate: Set(Some(5000)),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await
-    .expect("institution");
-    let outsider_placement = placement::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        child_id: Set(outsider.id),
-        setting_id: Set(far_inst.id),
-        placement_type: Set("HVB".into()),
-        legal_basis: Set("SOL".into()),
-        start_date: Set(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
-        end_date: Set(None),
-        planned_end_date: Set(None),
-        end_reason: Set(None),
-        daily_cost: Set(5000),
-        decided_by: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await
-    .expect("placement");
+    let outsider = outsider::create(db).await;
 
     let cp = |c: Uuid| {
         open.iter()
             .find(|p| p.child_id == c)
             .map(|p| p.id)
             .expect("open placement")
+    };
+    // The intervention of a child's open placement.
+    let ci = |c: Uuid| {
+        open.iter()
+            .find(|p| p.child_id == c)
+            .and_then(|p| p.intervention_id)
+            .expect("open placement in an intervention")
     };
     let mut map = HashMap::new();
     // Every subject named here must exist in the demo: a missing one would
@@ -310,7 +246,7 @@ pub async fn find(app: &TestApp) -> Subjects {
         );
     }
     put("UNIT_MANAGER", "Child", InScope, Some(bo_child));
-    put("UNIT_MANAGER", "Child", OutOfScope, Some(outsider.id));
+    put("UNIT_MANAGER", "Child", OutOfScope, Some(outsider.child));
     put(
         "UNIT_MANAGER",
         "Child",
@@ -322,7 +258,7 @@ pub async fn find(app: &TestApp) -> Subjects {
         "UNIT_MANAGER",
         "Placement",
         OutOfScope,
-        Some(outsider_placement.id),
+        Some(outsider.placement),
     );
     put(
         "UNIT_MANAGER",
@@ -343,8 +279,54 @@ pub async fn find(app: &TestApp) -> Subjects {
         Some(protected_setting),
     );
     put("UNIT_MANAGER", "Institution", InScope, unit_inst);
-    put("UNIT_MANAGER", "Institution", OutOfScope, Some(far_inst.id));
+    put(
+        "UNIT_MANAGER",
+        "Institution",
+        OutOfScope,
+        Some(outsider.institution),
+    );
+    put("CASE_WORKER", "Intervention", InScope, Some(ci(anna_child)));
+    put(
+        "CASE_WORKER",
+        "Intervention",
+        OutOfScope,
+        Some(ci(bo_child)),
+    );
+    put(
+        "CASE_WORKER",
+        "Intervention",
+        ProtectedInScope,
+        Some(ci(protected_child)),
+    );
+    // A child placed in a home the foster care worker supports: its
+    // placement there is in reach, its case (the intervention) is not.
+    put(
+        "FOSTER_CARE_WORKER",
+        "Intervention",
+        OutOfScope,
+        Some(ci(fredrik_child)),
+    );
+    put("UNIT_MANAGER", "Intervention", InScope, Some(ci(bo_child)));
+    put(
+        "UNIT_MANAGER",
+        "Intervention",
+        OutOfScope,
+        Some(outsider.intervention),
+    );
+    put(
+        "UNIT_MANAGER",
+        "Intervention",
+        ProtectedInScope,
+        Some(ci(protected_child)),
+    );
     for role in ["FINANCE", "AUDITOR", "ADMIN"] {
+        put(role, "Intervention", InScope, Some(ci(anna_child)));
+        put(
+            role,
+            "Intervention",
+            ProtectedInScope,
+            Some(ci(protected_child)),
+        );
         put(role, "Child", InScope, Some(anna_child));
         put(role, "Placement", InScope, Some(cp(anna_child)));
         put(
