@@ -35,6 +35,8 @@ pub struct Config {
     pub log: LogConfig,
     pub limits: LimitsConfig,
     pub statistics: StatisticsConfig,
+    /// Intervals of the follow-up deadlines (`crate::domain::deadlines`).
+    pub deadlines: crate::domain::deadlines::DeadlineConfig,
 }
 
 /// Disclosure control of statistics (`crate::domain::statistics`, README
@@ -234,6 +236,7 @@ impl Config {
             );
         }
         crate::cors::validate(&self.server, self.is_production())?;
+        self.deadlines.validate()?;
         if self.auth.jwt_secret.len() < 32 {
             bail!(
                 "the JWT secret is missing or shorter than 32 bytes: set HEARTH_AUTH__JWT_SECRET \

@@ -132,6 +132,17 @@ pub fn classify(err: DbErr) -> AppError {
             "The placement overlaps another placement of the same child.".into(),
         );
     }
+    if text.contains("deadlock detected") {
+        // Writers take a child's rows in one order (`writable_child`); should
+        // two still collide, the loser is told to try again, not INTERNAL.
+        return AppError::Conflict("The record was changed at the same time; try again.".into());
+    }
+    if text.contains("a follow-up belongs to an intervention") {
+        return AppError::bad_input(
+            "doneOn",
+            "A follow-up is of an intervention of the child, on or after its start.",
+        );
+    }
     if text.contains("24-hour intervention overlaps another") {
         return AppError::Conflict(
             "The 24-hour intervention overlaps another of the same child.".into(),

@@ -22,6 +22,7 @@ mod m20261207_000011_protected_lookup;
 mod m20261207_000012_setting_units;
 mod m20261207_000013_audit_checkpoints;
 pub mod m20261207_000014_interventions;
+mod m20261207_000015_follow_ups;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_setting_units::Migration),
             Box::new(m20261207_000013_audit_checkpoints::Migration),
             Box::new(m20261207_000014_interventions::Migration),
+            Box::new(m20261207_000015_follow_ups::Migration),
         ]
     }
 }

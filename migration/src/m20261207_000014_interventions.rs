@@ -51,6 +51,7 @@ const TABLE: &str = "CREATE TABLE interventions (
     updated_at {ts} NOT NULL,
     CHECK (end_date IS NULL OR end_date >= start_date),
     CHECK ((end_date IS NULL) = (end_reason IS NULL)),
+    CHECK (decision_date <= start_date),
     CHECK (kind <> 'TWENTY_FOUR_HOUR' OR legal_basis IS NOT NULL),
     CHECK (kind = 'TWENTY_FOUR_HOUR' OR legal_basis IS NULL OR legal_basis = 'SOL')
 )";
@@ -169,6 +170,9 @@ fn triggers(backend: DbBackend) -> Vec<String> {
             format!(
                 "CREATE FUNCTION hearth_placement_in_intervention() RETURNS trigger AS $$
                 BEGIN
+                    -- The child first, as every writer of its case does, so
+                    -- that an intervention ending at the same time waits.
+                    PERFORM 1 FROM children WHERE id = NEW.child_id FOR UPDATE;
                     IF NOT {inside} THEN
                         RAISE EXCEPTION '{OUTSIDE_MESSAGE}' USING ERRCODE = '23514';
                     END IF;
@@ -181,6 +185,7 @@ fn triggers(backend: DbBackend) -> Vec<String> {
             format!(
                 "CREATE FUNCTION hearth_intervention_holds_placements() RETURNS trigger AS $$
                 BEGIN
+                    PERFORM 1 FROM children WHERE id = NEW.child_id FOR UPDATE;
                     IF NOT {holds} THEN
                         RAISE EXCEPTION '{OUTSIDE_MESSAGE}' USING ERRCODE = '23514';
                     END IF;

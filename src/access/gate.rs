@@ -37,6 +37,9 @@ pub enum Subject {
         child_id: Uuid,
         child_unit_id: Uuid,
         child_protected: bool,
+        /// The GraphQL type read: `Intervention`, or `Deadline` (a
+        /// deadline is a field group of its intervention).
+        object: &'static str,
     },
     /// A care setting, with the children with protected identity placed
     /// there now or planned (whose protection extends to its address).
@@ -65,7 +68,7 @@ impl Subject {
         match self {
             Self::Child { .. } => "Child",
             Self::Placement { .. } => "Placement",
-            Self::Intervention { .. } => "Intervention",
+            Self::Intervention { object, .. } => object,
             Self::Setting {
                 foster_home: true, ..
             } => "FosterHome",

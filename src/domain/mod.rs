@@ -1,6 +1,7 @@
 //! Pure domain rules, free of I/O: personal identity numbers, periods and
 //! placement days, and the enumerations of domain.md.
 pub mod bounds;
+pub mod deadlines;
 pub mod enums;
 pub mod period;
 pub mod pin;

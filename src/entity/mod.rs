@@ -8,6 +8,7 @@ pub mod caseload;
 pub mod child;
 pub mod child_population;
 pub mod emergency_grant;
+pub mod follow_up;
 pub mod grant_request;
 pub mod intervention;
 pub mod placement;

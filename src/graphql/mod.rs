@@ -4,6 +4,7 @@ pub mod audit;
 pub mod children;
 pub mod common;
 pub mod date;
+pub mod deadlines;
 pub mod input_check;
 pub mod interventions;
 pub mod loaders;
@@ -26,6 +27,7 @@ pub struct QueryRoot(
     children::ChildQuery,
     placements::PlacementQuery,
     interventions::InterventionQuery,
+    deadlines::DeadlineQuery,
     settings::SettingQuery,
     admin::AdminQuery,
     admin::grants::GrantQuery,
@@ -41,6 +43,7 @@ pub struct MutationRoot(
     children::mutation::ChildMutation,
     placements::mutation::PlacementMutation,
     interventions::mutation::InterventionMutation,
+    deadlines::mutation::DeadlineMutation,
     settings::mutation::SettingMutation,
     children::emergency::EmergencyMutation,
     admin::mutation::AdminMutation,

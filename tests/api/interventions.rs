@@ -6,12 +6,12 @@ use serde_json::{Value, json};
 use crate::harness::{Backend, TestApp, backends, codes};
 
 const CREATE_CHILD: &str = "mutation($i: CreateChildInput!){ createChild(input: $i){ id } }";
-const CREATE: &str = "mutation($i: CreateInterventionInput!){ createIntervention(input: $i){ id kind legalBasis decisionDate startDate endDate unit { name } } }";
-const PLACE: &str = "mutation($i: CreatePlacementInput!){ createPlacement(input: $i){ id moveReason intervention { id kind startDate endDate endReason } } }";
+pub(crate) const CREATE: &str = "mutation($i: CreateInterventionInput!){ createIntervention(input: $i){ id kind legalBasis decisionDate startDate endDate unit { name } } }";
+pub(crate) const PLACE: &str = "mutation($i: CreatePlacementInput!){ createPlacement(input: $i){ id moveReason intervention { id kind startDate endDate endReason } } }";
 const END_PLACEMENT: &str = "mutation($id: ID!, $d: Date!, $r: EndReason!){ endPlacement(id: $id, endDate: $d, endReason: $r){ id intervention { endDate endReason } } }";
-const END: &str = "mutation($id: ID!, $d: Date!, $r: InterventionEndReason!){ endIntervention(id: $id, endDate: $d, endReason: $r){ id endDate endReason } }";
+pub(crate) const END: &str = "mutation($id: ID!, $d: Date!, $r: InterventionEndReason!){ endIntervention(id: $id, endDate: $d, endReason: $r){ id endDate endReason } }";
 
-async fn new_child(app: &TestApp, token: &str, serial: u16) -> String {
+pub(crate) async fn new_child(app: &TestApp, token: &str, serial: u16) -> String {
     let pin = hearth::domain::pin::make(
         chrono::NaiveDate::from_ymd_opt(2013, 4, 2).expect("date"),
         serial,
@@ -30,7 +30,7 @@ async fn new_child(app: &TestApp, token: &str, serial: u16) -> String {
         .to_owned()
 }
 
-async fn institution(app: &TestApp, token: &str, name: &str) -> String {
+pub(crate) async fn institution(app: &TestApp, token: &str, name: &str) -> String {
     let body = app
         .gql(
             Some(token),
@@ -44,16 +44,18 @@ async fn institution(app: &TestApp, token: &str, name: &str) -> String {
         .to_owned()
 }
 
-fn placement(child: &str, setting: &str, start: &str, extra: Value) -> Value {
+pub(crate) fn placement(child: &str, setting: &str, start: &str, extra: Value) -> Value {
     let mut input = json!({"childId": child, "settingId": setting, "legalBasis": "LVU_2",
         "startDate": start, "dailyCost": 4000, "reasons": [{"code": "NEGLECT", "primary": true}]});
-    if let (Some(i), Some(e)) = (input.as_object_mut(), extra.as_object()) {
-        i.extend(e.clone());
-    }
+    let extra = extra
+        .as_object()
+        .expect("extra fields are an object")
+        .clone();
+    input.as_object_mut().expect("an object").extend(extra);
     json!({ "i": input })
 }
 
-fn id_at<'a>(body: &'a Value, path: &[&str]) -> &'a str {
+pub(crate) fn id_at<'a>(body: &'a Value, path: &[&str]) -> &'a str {
     let mut v = &body["data"];
     for p in path {
         v = &v[*p];
@@ -332,39 +334,4 @@ async fn open_care_has_no_compulsory_basis_and_no_placements() {
         no_basis["errors"][0]["extensions"]["field"], "legalBasis",
         "{no_basis}"
     );
-}
-
-#[tokio::test]
-async fn two_racing_ends_of_one_intervention_give_one_end() {
-    for backend in backends() {
-        let app = TestApp::demo(backend).await;
-        let maria = app.login("maria.manager").await;
-        let child = new_child(&app, &maria, 449).await;
-        let care = app
-            .gql(
-                Some(&maria),
-                CREATE,
-                json!({"i": {"childId": child, "kind": "PARENTING_SUPPORT",
-                "decisionDate": "2025-01-02", "startDate": "2025-01-02"}}),
-            )
-            .await;
-        let id = id_at(&care, &["createIntervention", "id"]).to_owned();
-        let end = |reason: &'static str| {
-            app.gql(
-                Some(&maria),
-                END,
-                json!({"id": id, "d": "2025-06-30", "r": reason}),
-            )
-        };
-        let (a, b) = tokio::join!(end("RETURNED_HOME"), end("OTHER"));
-        let ok = [&a, &b]
-            .iter()
-            .filter(|r| r.get("errors").is_none())
-            .count();
-        let conflicts = [&a, &b]
-            .iter()
-            .filter(|r| codes(r) == vec!["CONFLICT"])
-            .count();
-        assert_eq!((ok, conflicts), (1, 1), "{backend:?}: {a} {b}");
-    }
 }

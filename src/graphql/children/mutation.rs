@@ -2,7 +2,8 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -295,8 +296,13 @@ pub async fn writable_child<C: sea_orm::ConnectionTrait>(
     write: Scope,
     id: Uuid,
 ) -> Result<child::Model, AppError> {
+    // Locked (PostgreSQL `FOR UPDATE`) for the rest of the write: every
+    // write of a child's case takes the child first, so two of them never
+    // take their rows in opposite orders (a deadlock was INTERNAL), and a
+    // rule checked here still holds when the write commits.
     let row = child::Entity::find_by_id(id)
         .filter(scope::children(p))
+        .lock_exclusive()
         .one(txn)
         .await
         .map_err(AppError::from)?

@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, TransactionTrait};
 use super::load::scoped_interventions;
 use super::store::{self, NewIntervention};
 use super::types::Intervention;
-use crate::access::gate::gate_write;
+use crate::access::gate::{gate_write, note_not_found, write_unit};
 use crate::access::{Permission, Subject, require};
 use crate::domain::enums::{InterventionEndReason, InterventionKind, LegalBasis};
 use crate::entity::{intervention, unit};
@@ -52,11 +52,20 @@ impl InterventionMutation {
         ctx: &Context<'_>,
         input: CreateInterventionInput,
     ) -> Result<Intervention> {
+        // Read first: the answer is the intervention, so a caller who could
+        // write but not read it would get FORBIDDEN after the commit.
+        require(ctx, Permission::PlacementRead)?;
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&input.child_id, "childId")?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
-        let child = writable_child(&txn, &p, scope, child_id).await?;
+        let child = match writable_child(&txn, &p, scope, child_id).await {
+            Err(AppError::NotFound) => {
+                note_not_found(ctx, rc, "Child", &child_id.to_string());
+                return Err(AppError::NotFound.into());
+            }
+            other => other?,
+        };
         let subject = Subject::Child {
             id: child.id,
             unit_id: child.unit_id,
@@ -67,6 +76,8 @@ impl InterventionMutation {
             None => child.unit_id,
             Some(id) => {
                 let id = parse_id(id, "unitId")?;
+                // Below ALL, only the caller's own unit (as for children).
+                write_unit(&p, scope, Some(id))?;
                 unit::Entity::find_by_id(id)
                     .one(&txn)
                     .await
@@ -99,23 +110,36 @@ impl InterventionMutation {
         end_date: Date,
         end_reason: InterventionEndReason,
     ) -> Result<Intervention> {
+        require(ctx, Permission::PlacementRead)?;
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
+        let found = intervention::Entity::find_by_id(id)
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?;
+        let writable = match &found {
+            Some(care) => writable_child(&txn, &p, scope, care.child_id).await.ok(),
+            None => None,
+        };
+        let (Some(_), Some(child)) = (found, writable) else {
+            // Absent and out of reach look alike; the auditor sees which.
+            note_not_found(ctx, rc, "Intervention", &id.to_string());
+            return Err(AppError::NotFound.into());
+        };
+        // Read again under the child's lock, which every writer of the case takes.
         let before = intervention::Entity::find_by_id(id)
             .one(&txn)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound)?;
-        let child = writable_child(&txn, &p, scope, before.child_id)
-            .await
-            .map_err(|_| AppError::NotFound)?;
         let subject = Subject::Intervention {
             id: before.id,
             child_id: child.id,
             child_unit_id: child.unit_id,
             child_protected: child.protected_identity,
+            object: "Intervention",
         };
         gate_write(ctx, rc, &p, Some(&subject), None)?;
         let (_, change) = store::end(&txn, &before, end_date.0, end_reason).await?;

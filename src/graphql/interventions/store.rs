@@ -220,12 +220,23 @@ pub async fn for_placement<C: ConnectionTrait>(
             .map_err(AppError::from)?,
     };
     if let Some(found) = found {
-        let held = placement::Entity::find()
+        // The placement's legal basis is its intervention's decision.
+        if placing.asked.is_some()
+            && found.legal_basis.as_deref() != Some(placing.legal_basis.as_str())
+        {
+            return Err(AppError::bad_input(
+                "legalBasis",
+                "The placement's legal basis is its intervention's; a new basis is a new intervention.",
+            ));
+        }
+        // A move is a placement after an earlier one of the intervention.
+        let earlier = placement::Entity::find()
             .filter(placement::Column::InterventionId.eq(found.id))
+            .filter(placement::Column::StartDate.lt(placing.start))
             .count(txn)
             .await
             .map_err(AppError::from)?;
-        return Ok((found, held > 0, None));
+        return Ok((found, earlier > 0, None));
     }
     let new = NewIntervention {
         kind: InterventionKind::TwentyFourHour,

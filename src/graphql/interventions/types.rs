@@ -23,6 +23,7 @@ impl Intervention {
             child_id: i.child_id,
             child_unit_id: self.0.child_unit_id,
             child_protected: self.0.child_protected,
+            object: "Intervention",
         }
     }
 }

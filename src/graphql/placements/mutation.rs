@@ -94,6 +94,8 @@ impl PlacementMutation {
         ctx: &Context<'_>,
         input: CreatePlacementInput,
     ) -> Result<Placement> {
+        // Read first: the answer is the placement (see `reload`).
+        require(ctx, Permission::PlacementRead)?;
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
         let state = ctx.data::<AppState>()?;
         let child_id = parse_id(&input.child_id, "childId")?;
@@ -143,7 +145,17 @@ impl PlacementMutation {
             end: end_date.zip(input.end_reason),
             decided_by: p.user_id,
         };
-        let (care, is_move, created) = for_placement(&txn, &child, &placing).await?;
+        let (care, is_move, created) = match for_placement(&txn, &child, &placing).await {
+            Err(e @ AppError::BadInput { .. }) if matches!(&e, AppError::BadInput { field, .. } if field == "interventionId") =>
+            {
+                // Someone else's intervention, or none: a probe is traced.
+                if let Some(id) = placing.asked {
+                    crate::access::gate::note_not_found(ctx, rc, "Intervention", &id.to_string());
+                }
+                return Err(e.into());
+            }
+            other => other?,
+        };
         if !is_move && input.move_reason.is_some() {
             return Err(AppError::bad_input(
                 "moveReason",
@@ -200,6 +212,8 @@ impl PlacementMutation {
         id: ID,
         input: UpdatePlacementInput,
     ) -> Result<Placement> {
+        // Read first: the answer is the placement (see `reload`).
+        require(ctx, Permission::PlacementRead)?;
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
@@ -273,6 +287,8 @@ impl PlacementMutation {
         end_date: Date,
         end_reason: EndReason,
     ) -> Result<Placement> {
+        // Read first: the answer is the placement (see `reload`).
+        require(ctx, Permission::PlacementRead)?;
         let (rc, p, scope) = require(ctx, Permission::PlacementWrite)?;
         let end_date = end_date.0;
         let state = ctx.data::<AppState>()?;
