@@ -200,7 +200,9 @@ pub fn of(care: &Care, today: NaiveDate, c: &DeadlineConfig) -> Vec<Deadline> {
         intervention_id: care.id,
         placement_id,
     };
-    let Some(end) = care.end else {
+    // Ended means ended by today: an end registered ahead (a planned
+    // return home) leaves the care, and its deadlines, running until then.
+    let Some(end) = care.end.filter(|e| *e < today) else {
         // 22:13: six months from the start or the latest review.
         let reviewed = last(care, DeadlineKind::PlacementReview, care.start).unwrap_or(care.start);
         out.push(at(
@@ -215,12 +217,10 @@ pub fn of(care: &Care, today: NaiveDate, c: &DeadlineConfig) -> Vec<Deadline> {
                 None,
             ));
         }
-        if let Some(current) = care
-            .stays
-            .iter()
-            .rev()
-            .find(|s| s.end.is_none_or(|e| e >= today))
-        {
+        // The stay covering today, not one registered to start later (a
+        // planned move does not lift the emergency-home limit before it).
+        let covering = |s: &&Stay| s.start <= today && s.end.is_none_or(|e| e >= today);
+        if let Some(current) = care.stays.iter().rev().find(covering) {
             if is_foster_home(current.placement_type) {
                 // 22:14: time in this home, back through earlier placements
                 // in the same home that follow on without a gap.

@@ -173,13 +173,14 @@ fn the_care_plan_is_first_revised_within_two_years_once() {
 fn ended_care_is_followed_up_within_six_months_unless_it_went_on_elsewhere() {
     let mut c = care(
         d(2023, 1, 1),
-        vec![stay(2, 1, Hvb, d(2023, 1, 1), Some(d(2025, 8, 31)))],
+        vec![stay(2, 1, Hvb, d(2023, 1, 1), Some(d(2024, 8, 31)))],
     );
-    c.end = Some(d(2025, 8, 31));
+    c.end = Some(d(2024, 8, 31));
     c.end_reason = Some(InterventionEndReason::ReturnedHome);
+    // 31 August + 6 months in a year without 29 February.
     assert_eq!(
         due(&c, DeadlineKind::AftercareFollowUp),
-        Some(d(2026, 2, 28))
+        Some(d(2025, 2, 28))
     );
     assert_eq!(
         due(&c, DeadlineKind::PlacementReview),
@@ -188,16 +189,56 @@ fn ended_care_is_followed_up_within_six_months_unless_it_went_on_elsewhere() {
     );
     assert_eq!(due(&c, DeadlineKind::CarePlanRevision), None);
     c.done
-        .push((DeadlineKind::AftercareFollowUp, d(2025, 7, 1)));
+        .push((DeadlineKind::AftercareFollowUp, d(2024, 7, 1)));
     assert_eq!(
         due(&c, DeadlineKind::AftercareFollowUp),
-        Some(d(2026, 2, 28)),
+        Some(d(2025, 2, 28)),
         "a follow-up before the end does not count"
     );
     c.done
-        .push((DeadlineKind::AftercareFollowUp, d(2025, 10, 1)));
+        .push((DeadlineKind::AftercareFollowUp, d(2024, 10, 1)));
     assert_eq!(due(&c, DeadlineKind::AftercareFollowUp), None);
     c.done.clear();
     c.end_reason = Some(InterventionEndReason::MovedToOtherCare);
     assert_eq!(due(&c, DeadlineKind::AftercareFollowUp), None);
+}
+
+#[test]
+fn an_end_registered_ahead_leaves_the_care_running_until_then() {
+    let mut c = care(
+        d(2025, 1, 1),
+        vec![stay(2, 1, Hvb, d(2025, 1, 1), Some(d(2030, 1, 1)))],
+    );
+    c.end = Some(d(2030, 1, 1));
+    c.end_reason = Some(InterventionEndReason::MovedToOtherCare);
+    assert_eq!(
+        due(&c, DeadlineKind::PlacementReview),
+        Some(d(2025, 7, 1)),
+        "still due"
+    );
+    assert_eq!(
+        due(&c, DeadlineKind::AftercareFollowUp),
+        None,
+        "not ended yet"
+    );
+}
+
+#[test]
+fn a_planned_move_does_not_lift_the_emergency_home_limit_before_it() {
+    let c = care(
+        d(2025, 3, 1),
+        vec![
+            stay(2, 1, EmergencyHome, d(2025, 3, 1), Some(d(2025, 12, 31))),
+            stay(3, 2, OwnFosterHome, d(2026, 1, 1), None),
+        ],
+    );
+    assert_eq!(
+        due(&c, DeadlineKind::EmergencyHomeLimit),
+        Some(d(2025, 5, 1))
+    );
+    assert_eq!(
+        due(&c, DeadlineKind::CustodyConsideration),
+        None,
+        "the home is not yet the child's"
+    );
 }

@@ -7,13 +7,17 @@ use serde_json::{Value, json};
 
 use crate::harness::{Backend, TestApp, backends, codes};
 
-const DEADLINES: &str = "query($d: Date!){ deadlines(due: $d){ kind dueDate overdue child { id } intervention { id } } }";
+const DEADLINES: &str =
+    "query($d: Date!, $n: Int){ deadlines(due: $d, first: $n){ totalCount pageInfo { hasNextPage }
+  edges { node { kind dueDate overdue child { id } intervention { id } placement { id } } } } }";
 
 fn list(body: &Value) -> Vec<Value> {
-    body["data"]["deadlines"]
+    body["data"]["deadlines"]["edges"]
         .as_array()
-        .cloned()
         .unwrap_or_else(|| panic!("no deadlines: {body}"))
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
 }
 
 async fn caseload(app: &TestApp, token: &str) -> HashSet<String> {
@@ -39,7 +43,10 @@ async fn the_demo_has_deadlines_due_and_overdue_within_each_scope() {
         let app = TestApp::demo(backend).await;
         let far = (hearth::domain::today() + chrono::Duration::days(400)).to_string();
         let anna = app.login("anna.case").await;
-        let mine = list(&app.gql(Some(&anna), DEADLINES, json!({"d": far})).await);
+        let mine = list(
+            &app.gql(Some(&anna), DEADLINES, json!({"d": far, "n": 500}))
+                .await,
+        );
         assert!(
             mine.iter().any(|d| d["overdue"] == true),
             "{backend:?}: overdue for anna"
@@ -54,7 +61,10 @@ async fn the_demo_has_deadlines_due_and_overdue_within_each_scope() {
             assert!(hers.contains(child), "only her caseload: {d}");
         }
         let maria = app.login("maria.manager").await;
-        let unit = list(&app.gql(Some(&maria), DEADLINES, json!({"d": far})).await);
+        let unit = list(
+            &app.gql(Some(&maria), DEADLINES, json!({"d": far, "n": 500}))
+                .await,
+        );
         assert!(
             unit.len() > mine.len(),
             "the unit holds more than one caseload"
@@ -63,13 +73,21 @@ async fn the_demo_has_deadlines_due_and_overdue_within_each_scope() {
         let mut sorted = dates.clone();
         sorted.sort_unstable();
         assert_eq!(dates, sorted, "soonest first");
+        // Finance sees placements of no one in particular; a deadline ties a
+        // placement to a child's care history, so none at all.
         let erik = app.login("erik.finance").await;
         let finance = app.gql(Some(&erik), DEADLINES, json!({"d": far})).await;
+        assert_eq!(codes(&finance), vec!["FORBIDDEN"], "{finance}");
+        let page = app
+            .gql(Some(&maria), DEADLINES, json!({"d": far, "n": 2}))
+            .await;
+        assert_eq!(list(&page).len(), 2, "{page}");
+        assert_eq!(page["data"]["deadlines"]["pageInfo"]["hasNextPage"], true);
         assert!(
-            finance["errors"]
-                .as_array()
-                .is_some_and(|e| e.iter().all(|e| e["extensions"]["code"] == "FORBIDDEN")),
-            "finance sees no child: {finance}"
+            page["data"]["deadlines"]["totalCount"]
+                .as_u64()
+                .is_some_and(|n| n >= unit.len() as u64),
+            "{page}"
         );
         let alice = app.login("alice.auditor").await;
         let auditor = app.gql(Some(&alice), DEADLINES, json!({"d": far})).await;
@@ -119,7 +137,7 @@ async fn recording_a_review_moves_its_deadline_and_the_rest_is_refused_clearly()
                 })
                 .collect()
         };
-        let q = json!({"d": "2030-01-01"});
+        let q = json!({"d": "2030-01-01", "n": 500});
         let before = of_child(&app.gql(Some(&maria), DEADLINES, q.clone()).await);
         assert!(
             before.contains(&("PLACEMENT_REVIEW".into(), "2025-07-10".into())),
@@ -179,7 +197,10 @@ async fn reading_deadlines_leaves_a_trace_per_child() {
     let app = TestApp::demo(Backend::Sqlite).await;
     let anna = app.login("anna.case").await;
     let far = (hearth::domain::today() + chrono::Duration::days(400)).to_string();
-    let mine = list(&app.gql(Some(&anna), DEADLINES, json!({"d": far})).await);
+    let mine = list(
+        &app.gql(Some(&anna), DEADLINES, json!({"d": far, "n": 500}))
+            .await,
+    );
     let children: HashSet<&str> = mine
         .iter()
         .filter_map(|d| d["child"]["id"].as_str())
@@ -190,4 +211,29 @@ async fn reading_deadlines_leaves_a_trace_per_child() {
         .await
         .expect("db");
     assert_eq!(traced as usize, children.len(), "one read event per child");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_take_the_same_statements_for_any_page_at_any_concurrency() {
+    for backend in backends() {
+        let app = TestApp::demo(backend).await;
+        let maria = app.login("maria.manager").await;
+        let far = (hearth::domain::today() + chrono::Duration::days(400)).to_string();
+        let q = "query($d: Date!, $n: Int){ deadlines(due: $d, first: $n){ edges { node { kind
+          child { id givenName } intervention { kind unit { name } } placement { setting { __typename } } } } } }";
+        let mut counts = Vec::new();
+        for n in [5, 50] {
+            counts.push(
+                crate::foundation::statements_per_request(
+                    &app,
+                    &maria,
+                    q,
+                    json!({"d": far, "n": n}),
+                    32,
+                )
+                .await,
+            );
+        }
+        assert_eq!(counts[0], counts[1], "{backend:?}: {counts:?}");
+    }
 }

@@ -9,7 +9,7 @@ use async_graphql::{Context, ID, Object, Result};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::access::{Permission, Principal, require};
+use crate::access::{Permission, Principal, require, scope};
 use crate::domain::deadlines::{self, Care, DeadlineKind, Stay};
 use crate::domain::enums::{InterventionEndReason, InterventionKind, PlacementType};
 use crate::entity::{follow_up, intervention, placement};
@@ -18,7 +18,10 @@ use crate::graphql::common::parse_id;
 use crate::graphql::date::Date;
 use crate::graphql::interventions::load::scoped_interventions;
 use crate::graphql::loaders::{PlacementRow, scoped_placements};
+use crate::graphql::pagination::{CountedConnection, Page, connection};
+use crate::graphql::prefetch;
 use crate::state::AppState;
+use sea_orm::sea_query::Query;
 use types::Deadline;
 
 /// Deadline queries.
@@ -29,14 +32,22 @@ pub struct DeadlineQuery;
 impl DeadlineQuery {
     /// What the law asks for by `due` (due then or overdue), for the 24-hour
     /// care within the caller's scope (a case worker's caseload, a unit
-    /// manager's unit), optionally of one responsible `unit`; soonest first.
+    /// manager's unit), optionally of one responsible `unit`; soonest
+    /// first, `first` (at most 500) at a time.
     async fn deadlines(
         &self,
         ctx: &Context<'_>,
         due: Date,
         unit: Option<ID>,
-    ) -> Result<Vec<Deadline>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CountedConnection<Deadline>> {
         let (_, p, _) = require(ctx, Permission::PlacementRead)?;
+        // Case work: a deadline ties a placement to its child's care history
+        // (as `Placement.intervention` does), so CHILD_READ too; FINANCE,
+        // which sees placements and costs of no one in particular, has none.
+        require(ctx, Permission::ChildRead)?;
+        let page = Page::new(first, after)?;
         let state = ctx.data::<AppState>()?;
         let mut filter = Condition::all()
             .add(intervention::Column::Kind.eq(InterventionKind::TwentyFourHour.as_str()));
@@ -47,7 +58,21 @@ impl DeadlineQuery {
         let mut found = compute(&state.db, &p, filter, today, &state.config.deadlines).await?;
         found.retain(|d| d.rule.due <= due.0);
         found.sort_by_key(|d| (d.rule.due, d.rule.kind, d.rule.intervention_id));
-        Ok(found)
+        let total = found.len() as u64;
+        let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        let fetch = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
+        let mut rows: Vec<Deadline> = found.into_iter().skip(offset).take(fetch).collect();
+        let has_next = page.cut(&mut rows);
+        // One statement per nested level, as for every other list root.
+        if let Some(node) = prefetch::connection_nodes(ctx) {
+            let cares: Vec<_> = rows.iter().map(|d| d.care.clone()).collect();
+            // `child` below a deadline as below an intervention.
+            prefetch::interventions(ctx, &cares, prefetch::connection_nodes(ctx)).await?;
+            prefetch::interventions(ctx, &cares, Some(node.field("intervention"))).await?;
+            let placed: Vec<_> = rows.iter().filter_map(|d| d.placement.clone()).collect();
+            prefetch::placements(ctx, &placed, Some(node.field("placement"))).await?;
+        }
+        Ok(connection(page, rows, has_next, Some(total)))
     }
 }
 
@@ -61,19 +86,28 @@ async fn compute(
     today: chrono::NaiveDate,
     config: &deadlines::DeadlineConfig,
 ) -> Result<Vec<Deadline>, AppError> {
-    let cares = scoped_interventions(db, p, filter).await?;
+    let cares = scoped_interventions(db, p, filter.clone()).await?;
     if cares.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = cares.iter().map(|c| c.intervention.id).collect();
+    // The same interventions as a subquery, not a list of ids: a unit's
+    // can be tens of thousands, beyond what a statement may bind.
+    let same = || {
+        Query::select()
+            .column(intervention::Column::Id)
+            .from(intervention::Entity)
+            .cond_where(scope::interventions(p))
+            .cond_where(filter.clone())
+            .to_owned()
+    };
     let placed = scoped_placements(
         db,
         p,
-        Condition::all().add(placement::Column::InterventionId.is_in(ids.clone())),
+        Condition::all().add(placement::Column::InterventionId.in_subquery(same())),
     )
     .await?;
     let done = follow_up::Entity::find()
-        .filter(follow_up::Column::InterventionId.is_in(ids))
+        .filter(follow_up::Column::InterventionId.in_subquery(same()))
         .all(db)
         .await?;
     let mut stays: HashMap<Uuid, Vec<PlacementRow>> = HashMap::new();

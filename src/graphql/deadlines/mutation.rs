@@ -9,6 +9,7 @@ use crate::access::gate::{gate_write, note_not_found};
 use crate::access::{Permission, Subject, require};
 use crate::audit::Action;
 use crate::domain::deadlines::DeadlineKind;
+use crate::domain::enums::InterventionKind;
 use crate::entity::{follow_up, intervention};
 use crate::error::AppError;
 use crate::graphql::children::mutation::writable_child;
@@ -73,6 +74,22 @@ impl DeadlineMutation {
             object: "Intervention",
         };
         gate_write(ctx, rc, &p, Some(&subject), None)?;
+        if care.kind != InterventionKind::TwentyFourHour.as_str() {
+            return Err(AppError::bad_input(
+                "interventionId",
+                "Deadlines and their follow-ups are of 24-hour care.",
+            )
+            .into());
+        }
+        if input.kind == DeadlineKind::AftercareFollowUp
+            && care.end_date.is_none_or(|end| input.done_on.0 < end)
+        {
+            return Err(AppError::bad_input(
+                "doneOn",
+                "A follow-up after the care comes after the care has ended.",
+            )
+            .into());
+        }
         let row = follow_up::ActiveModel {
             id: Set(Uuid::now_v7()),
             intervention_id: Set(care.id),
