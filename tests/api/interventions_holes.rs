@@ -101,3 +101,71 @@ async fn holes_found_by_the_attack_stay_closed() {
         .expect("db");
     assert_eq!(traced, 1, "the refused end names the intervention");
 }
+
+/// The write matrix of the new mutations: which built-in role may decide an
+/// intervention and record a follow-up for a child of anna's caseload
+/// (access.md's write table: case workers and unit managers write case
+/// data in their scope; no other built-in role holds PLACEMENT_WRITE).
+#[tokio::test]
+async fn only_case_workers_and_unit_managers_write_interventions_in_their_scope() {
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let anna = app.login("anna.case").await;
+    let child = new_child(&app, &anna, 471).await;
+    let decide = |token: String, start: &'static str| {
+        let app = &app;
+        let child = child.clone();
+        async move {
+            app.gql(
+                Some(&token),
+                CREATE,
+                json!({"i": {"childId": child, "kind": "FAMILY_TREATMENT",
+                "decisionDate": start, "startDate": start}}),
+            )
+            .await
+        }
+    };
+    let mine = app
+        .gql(
+            Some(&anna),
+            CREATE,
+            json!({"i": {"childId": child, "kind": "TWENTY_FOUR_HOUR",
+            "legalBasis": "SOL", "decisionDate": "2025-01-01", "startDate": "2025-01-01"}}),
+        )
+        .await;
+    let care = id_at(&mine, &["createIntervention", "id"]).to_owned();
+    let record = "mutation($i: RecordFollowUpInput!){ m: recordFollowUp(input: $i) }";
+    let cases = [
+        ("bo.case", "NOT_FOUND"),
+        ("fredrik.foster", "FORBIDDEN"),
+        ("maria.manager", ""),
+        ("erik.finance", "FORBIDDEN"),
+        ("alice.auditor", "FORBIDDEN"),
+        ("adam.admin", "FORBIDDEN"),
+    ];
+    for (n, (user, want)) in cases.into_iter().enumerate() {
+        let token = app.login(user).await;
+        let made = decide(
+            token.clone(),
+            [
+                "2025-02-01",
+                "2025-03-01",
+                "2025-04-01",
+                "2025-05-01",
+                "2025-06-01",
+                "2025-07-01",
+            ][n],
+        )
+        .await;
+        let followed = app
+            .gql(Some(&token), record, json!({"i": {"interventionId": care, "kind": "PLACEMENT_REVIEW", "doneOn": "2025-06-01"}}))
+            .await;
+        for (what, body) in [("createIntervention", &made), ("recordFollowUp", &followed)] {
+            let got = codes(body);
+            if want.is_empty() {
+                assert!(got.is_empty(), "{user} {what}: {body}");
+            } else {
+                assert_eq!(got, vec![want.to_owned()], "{user} {what}: {body}");
+            }
+        }
+    }
+}
