@@ -69,7 +69,14 @@ async fn the_demo_has_deadlines_due_and_overdue_within_each_scope() {
             unit.len() > mine.len(),
             "the unit holds more than one caseload"
         );
-        let dates: Vec<&str> = unit.iter().filter_map(|d| d["dueDate"].as_str()).collect();
+        let dates: Vec<&str> = unit
+            .iter()
+            .map(|d| {
+                d["dueDate"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("a due date: {d}"))
+            })
+            .collect();
         let mut sorted = dates.clone();
         sorted.sort_unstable();
         assert_eq!(dates, sorted, "soonest first");
@@ -203,8 +210,13 @@ async fn reading_deadlines_leaves_a_trace_per_child() {
     );
     let children: HashSet<&str> = mine
         .iter()
-        .filter_map(|d| d["child"]["id"].as_str())
+        .map(|d| {
+            d["child"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a child: {d}"))
+        })
         .collect();
+    assert!(!children.is_empty(), "anna has deadlines to read");
     let traced = hearth::entity::audit_event::Entity::find()
         .filter(hearth::entity::audit_event::Column::Fields.contains("Deadline.dueDate"))
         .count(&app.state.db)

@@ -6,8 +6,13 @@ use sha2::{Digest, Sha256};
 
 use crate::harness::{Backend, TestApp, backends, codes};
 
-fn post(app: &TestApp) -> reqwest::RequestBuilder {
-    app.client.post(format!("{}/graphql", app.base))
+/// Posts `body` (a request by document id, or a batch) and returns the answer.
+async fn send(app: &TestApp, token: Option<&str>, body: &Value) -> Value {
+    let mut req = app.client.post(format!("{}/graphql", app.base)).json(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.expect("post").json().await.expect("json")
 }
 
 fn hash(document: &str) -> String {
@@ -47,29 +52,19 @@ async fn with_trusted_documents_only_registered_operations_run() {
         assert_eq!(codes(&free_login), vec!["BAD_USER_INPUT"], "{free_login}");
         assert_eq!(free_login["errors"][0]["extensions"]["field"], "documentId");
         assert!(free_login.get("data").is_none(), "{free_login}");
-        let login: Value = post(&app)
-            .json(&json!({"documentId": hash(LOGIN), "variables": credentials}))
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
+        let login: Value = send(
+            &app,
+            None,
+            &json!({"documentId": hash(LOGIN), "variables": credentials}),
+        )
+        .await;
         let token = login["data"]["login"]["accessToken"]
             .as_str()
             .unwrap_or_else(|| panic!("registered login: {login}"))
             .to_owned();
         let id = hash(LIST);
         for sent in [id.clone(), format!("sha256:{id}")] {
-            let body: Value = post(&app)
-                .bearer_auth(&token)
-                .json(&json!({"documentId": sent}))
-                .send()
-                .await
-                .expect("post")
-                .json()
-                .await
-                .expect("json");
+            let body: Value = send(&app, Some(&token), &json!({"documentId": sent})).await;
             assert!(body.get("errors").is_none(), "{body}");
             assert!(
                 !body["data"]["children"]["edges"]
@@ -81,15 +76,12 @@ async fn with_trusted_documents_only_registered_operations_run() {
             );
         }
         // Apollo's persisted-query extension names the same document.
-        let apollo: Value = post(&app)
-            .bearer_auth(&token)
-            .json(&json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": id}}}))
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
+        let apollo: Value = send(
+            &app,
+            Some(&token),
+            &json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": id}}}),
+        )
+        .await;
         assert!(apollo.get("errors").is_none(), "{apollo}");
         let before = refusal_events(&app).await;
         let unregistered = app.gql(Some(&token), LIST, json!({})).await;
@@ -98,15 +90,7 @@ async fn with_trusted_documents_only_registered_operations_run() {
             vec!["BAD_USER_INPUT"],
             "the text alone is not enough"
         );
-        let unknown: Value = post(&app)
-            .bearer_auth(&token)
-            .json(&json!({"documentId": "0".repeat(64)}))
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
+        let unknown: Value = send(&app, Some(&token), &json!({"documentId": "0".repeat(64)})).await;
         assert_eq!(codes(&unknown), vec!["BAD_USER_INPUT"], "{unknown}");
         assert_eq!(
             refusal_events(&app).await,
@@ -172,14 +156,7 @@ async fn a_batch_of_refused_documents_is_one_event_with_its_name_and_count() {
         let before = refusal_events(&app).await;
         let one = json!({"query": "query Hand { me { id } }", "operationName": "Hand"});
         let batch: Vec<Value> = std::iter::repeat_n(one, 5).collect();
-        let body: Value = post(&app)
-            .json(&batch)
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
+        let body: Value = send(&app, None, &json!(batch)).await;
         assert_eq!(body.as_array().map(Vec::len), Some(5), "{body}");
         assert_eq!(
             refusal_events(&app).await,
@@ -205,11 +182,7 @@ async fn registered_operation_names_are_metric_labels() {
     let path = manifest(&dir, &[ME]);
     let app =
         TestApp::start_with(Backend::Sqlite, move |c| c.server.trusted_documents = path).await;
-    post(&app)
-        .json(&json!({"documentId": hash(ME)}))
-        .send()
-        .await
-        .expect("post");
+    send(&app, None, &json!({"documentId": hash(ME)})).await;
     let text = app
         .client
         .get(format!("{}/metrics", app.base))

@@ -1,20 +1,20 @@
 //! Recording what was done about a deadline.
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::gate::{gate_write, note_not_found};
-use crate::access::{Permission, Subject, require};
+use crate::access::{Permission, require};
 use crate::audit::Action;
 use crate::domain::deadlines::DeadlineKind;
 use crate::domain::enums::InterventionKind;
-use crate::entity::{follow_up, intervention};
+use crate::entity::follow_up;
 use crate::error::AppError;
-use crate::graphql::children::mutation::writable_child;
 use crate::graphql::common::{Change, parse_id, record_change};
 use crate::graphql::date::Date;
+use crate::graphql::interventions::store;
 use crate::state::AppState;
 
 /// A review, custody consideration, care plan revision or follow-up done.
@@ -54,26 +54,11 @@ impl DeadlineMutation {
             return Err(AppError::bad_input("doneOn", "doneOn is in the future.").into());
         }
         let txn = state.db.begin().await.map_err(AppError::from)?;
-        let found = intervention::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let writable = match &found {
-            Some(care) => writable_child(&txn, &p, scope, care.child_id).await.ok(),
-            None => None,
-        };
-        let (Some(care), Some(child)) = (found, writable) else {
+        let Some((care, child)) = store::writable(&txn, &p, scope, id).await? else {
             note_not_found(ctx, rc, "Intervention", &id.to_string());
             return Err(AppError::NotFound.into());
         };
-        let subject = Subject::Intervention {
-            id: care.id,
-            child_id: child.id,
-            child_unit_id: child.unit_id,
-            child_protected: child.protected_identity,
-            object: "Intervention",
-        };
-        gate_write(ctx, rc, &p, Some(&subject), None)?;
+        gate_write(ctx, rc, &p, Some(&store::subject(&care, &child)), None)?;
         if care.kind != InterventionKind::TwentyFourHour.as_str() {
             return Err(AppError::bad_input(
                 "interventionId",

@@ -115,33 +115,12 @@ impl InterventionMutation {
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id")?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
-        let found = intervention::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let writable = match &found {
-            Some(care) => writable_child(&txn, &p, scope, care.child_id).await.ok(),
-            None => None,
-        };
-        let (Some(_), Some(child)) = (found, writable) else {
+        let Some((before, child)) = store::writable(&txn, &p, scope, id).await? else {
             // Absent and out of reach look alike; the auditor sees which.
             note_not_found(ctx, rc, "Intervention", &id.to_string());
             return Err(AppError::NotFound.into());
         };
-        // Read again under the child's lock, which every writer of the case takes.
-        let before = intervention::Entity::find_by_id(id)
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?
-            .ok_or(AppError::NotFound)?;
-        let subject = Subject::Intervention {
-            id: before.id,
-            child_id: child.id,
-            child_unit_id: child.unit_id,
-            child_protected: child.protected_identity,
-            object: "Intervention",
-        };
-        gate_write(ctx, rc, &p, Some(&subject), None)?;
+        gate_write(ctx, rc, &p, Some(&store::subject(&before, &child)), None)?;
         let (_, change) = store::end(&txn, &before, end_date.0, end_reason).await?;
         record_change(&txn, ctx, rc, change).await?;
         txn.commit().await.map_err(AppError::from)?;

@@ -10,10 +10,12 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::{Principal, Scope, Subject};
 use crate::audit::Action;
 use crate::domain::enums::{EndReason, InterventionEndReason, InterventionKind, LegalBasis};
 use crate::entity::{child, intervention, placement};
 use crate::error::AppError;
+use crate::graphql::children::mutation::writable_child;
 use crate::graphql::common::Change;
 
 /// What a new intervention is.
@@ -167,6 +169,39 @@ pub async fn end<C: ConnectionTrait>(
         justification: None,
     };
     Ok((after, change))
+}
+
+/// Intervention `id` with its child, for a write by `p` at `scope`: the
+/// child's row locked first (as every writer of the case takes it), the
+/// intervention read again under that lock. `None` when it does not exist
+/// or is out of reach, which look alike (the caller notes the probe).
+pub async fn writable<C: ConnectionTrait>(
+    txn: &C,
+    p: &Principal,
+    scope: Scope,
+    id: Uuid,
+) -> Result<Option<(intervention::Model, child::Model)>, AppError> {
+    let find = || intervention::Entity::find_by_id(id).one(txn);
+    let Some(found) = find().await? else {
+        return Ok(None);
+    };
+    let child = match writable_child(txn, p, scope, found.child_id).await {
+        Ok(child) => child,
+        Err(AppError::NotFound | AppError::Forbidden) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(find().await?.map(|care| (care, child)))
+}
+
+/// The gate's subject for writing `care` of `child`.
+pub fn subject(care: &intervention::Model, child: &child::Model) -> Subject {
+    Subject::Intervention {
+        id: care.id,
+        child_id: child.id,
+        child_unit_id: child.unit_id,
+        child_protected: child.protected_identity,
+        object: "Intervention",
+    }
 }
 
 /// What a new placement needs from its intervention.
