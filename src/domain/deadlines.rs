@@ -263,7 +263,12 @@ pub fn of(care: &Care, today: NaiveDate, c: &DeadlineConfig) -> Vec<Deadline> {
     };
     // 23:2, 23:5: follow up after the care ended, unless it went on as other care.
     if care.end_reason != Some(InterventionEndReason::MovedToOtherCare)
-        && last(care, DeadlineKind::AftercareFollowUp, end).is_none()
+        && last(
+            care,
+            DeadlineKind::AftercareFollowUp,
+            end.succ_opt().unwrap_or(end),
+        )
+        .is_none()
     {
         out.push(at(
             DeadlineKind::AftercareFollowUp,

@@ -196,6 +196,12 @@ fn ended_care_is_followed_up_within_six_months_unless_it_went_on_elsewhere() {
         "a follow-up before the end does not count"
     );
     c.done
+        .push((DeadlineKind::AftercareFollowUp, d(2024, 8, 31)));
+    assert!(
+        due(&c, DeadlineKind::AftercareFollowUp).is_some(),
+        "not on the last day of care"
+    );
+    c.done
         .push((DeadlineKind::AftercareFollowUp, d(2024, 10, 1)));
     assert_eq!(due(&c, DeadlineKind::AftercareFollowUp), None);
     c.done.clear();

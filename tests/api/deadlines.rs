@@ -195,6 +195,18 @@ async fn recording_a_review_moves_its_deadline_and_the_rest_is_refused_clearly()
             vec!["NOT_FOUND"],
             "not in her caseload: {outside}"
         );
+        // A follow-up after the care comes after its last day, not on it.
+        let end = "mutation($id: ID!){ endIntervention(id: $id, endDate: \"2025-08-01\", endReason: RETURNED_HOME){ id } }";
+        let ended = app.gql(Some(&maria), end, json!({"id": care})).await;
+        assert!(ended.get("errors").is_none(), "{ended}");
+        let aftercare = |day: &'static str| json!({"i": {"interventionId": care, "kind": "AFTERCARE_FOLLOW_UP", "doneOn": day}});
+        let on_the_day = app.gql(Some(&maria), record, aftercare("2025-08-01")).await;
+        assert_eq!(
+            on_the_day["errors"][0]["extensions"]["field"], "doneOn",
+            "{on_the_day}"
+        );
+        let after = app.gql(Some(&maria), record, aftercare("2025-08-02")).await;
+        assert_eq!(after["data"]["recordFollowUp"], true, "{after}");
     }
 }
 

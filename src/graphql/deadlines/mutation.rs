@@ -67,7 +67,7 @@ impl DeadlineMutation {
             .into());
         }
         if input.kind == DeadlineKind::AftercareFollowUp
-            && care.end_date.is_none_or(|end| input.done_on.0 < end)
+            && care.end_date.is_none_or(|end| input.done_on.0 <= end)
         {
             return Err(AppError::bad_input(
                 "doneOn",

@@ -22,6 +22,10 @@ impl InterventionQuery {
     /// One intervention, or null with `NOT_FOUND` (also when outside scope).
     async fn intervention(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Intervention>> {
         let (rc, _, _) = require(ctx, Permission::PlacementRead)?;
+        // An intervention is a child's care history: whoever may not link
+        // placements to a child (FINANCE) may not look one up either, also
+        // by a carried-over id (which is its first placement's).
+        require(ctx, Permission::ChildRead)?;
         let id = parse_id(&id, "id")?;
         match fetch(ctx, InterventionKey(id)).await? {
             Some(row) => {

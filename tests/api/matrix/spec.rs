@@ -79,7 +79,9 @@ pub fn allowed(role: &str, group: Group) -> bool {
 pub fn record_group(object: &str) -> Group {
     match object {
         "Child" => Group::ChildIdUnit,
-        "Placement" | "Intervention" => Group::PlacementBasic,
+        "Placement" => Group::PlacementBasic,
+        // Reaching an intervention at all links placements to a child.
+        "Intervention" => Group::PlacementChild,
         _ => Group::SettingBasic,
     }
 }
