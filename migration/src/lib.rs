@@ -23,6 +23,7 @@ mod m20261207_000012_setting_units;
 mod m20261207_000013_audit_checkpoints;
 pub mod m20261207_000014_interventions;
 mod m20261207_000015_follow_ups;
+pub mod m20261208_000016_open_care;
 mod sql;
 
 /// Runs Hearth's migrations in order.
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_audit_checkpoints::Migration),
             Box::new(m20261207_000014_interventions::Migration),
             Box::new(m20261207_000015_follow_ups::Migration),
+            Box::new(m20261208_000016_open_care::Migration),
         ]
     }
 }

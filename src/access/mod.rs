@@ -11,6 +11,7 @@ pub mod reach;
 mod reach_sql;
 pub mod scope;
 pub mod statistics;
+pub mod write_policy;
 pub mod writes;
 
 pub use gate::{Subject, gate, require};

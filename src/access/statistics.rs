@@ -20,3 +20,25 @@ pub fn exact_figures(p: &Principal, scope: Scope) -> bool {
         .iter()
         .all(|permission| p.scope(*permission).is_some_and(|granted| granted >= scope))
 }
+
+/// Whose anonymous open-care tallies (SoL 11:5, recorded without identity)
+/// a caller reads with `STATISTICS_READ` at `scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TallyReach {
+    /// Every unit's.
+    All,
+    /// One unit's: the caller's own.
+    Unit(uuid::Uuid),
+    /// None: a caseload holds children, and tallies have none.
+    Nothing,
+}
+
+/// The tallies `p` reads at `scope`: the whole municipality, or the own
+/// unit; at OWN nothing, since a caseload has no anonymous part.
+pub fn open_care_reach(p: &Principal, scope: Scope) -> TallyReach {
+    match (scope, p.unit_id) {
+        (Scope::All, _) => TallyReach::All,
+        (Scope::Unit, Some(unit)) => TallyReach::Unit(unit),
+        _ => TallyReach::Nothing,
+    }
+}

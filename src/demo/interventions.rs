@@ -104,6 +104,7 @@ fn close(
             .map(|r| InterventionEndReason::of_placement(r).as_str().to_owned()),
         unit_id,
         decided_by,
+        daily_cost: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -130,6 +131,10 @@ const OPEN_KINDS: [InterventionKind; 5] = [
     InterventionKind::ContactPersonOrFamily,
     InterventionKind::OtherOpenCare,
 ];
+
+/// What each open-care kind costs a day, in whole SEK, in the order of
+/// `OPEN_KINDS`: family treatment is the most intensive.
+const OPEN_DAILY_COST: [i64; 5] = [300, 900, 400, 250, 350];
 
 /// The demo's open-care interventions, deterministic: spread over the
 /// children, the year and the kinds; those not over by `today` are open.
@@ -164,6 +169,7 @@ pub(super) fn open_care(
                 end_reason: ended.then(|| InterventionEndReason::Other.as_str().to_owned()),
                 unit_id,
                 decided_by,
+                daily_cost: Some(OPEN_DAILY_COST[k % OPEN_KINDS.len()]),
                 version: 1,
                 created_at: now,
                 updated_at: now,

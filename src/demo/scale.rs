@@ -151,6 +151,7 @@ pub async fn seed_scale(
                     end_reason: (!open).then(|| "RETURNED_HOME".to_owned()),
                     unit_id,
                     decided_by: t.decided_by,
+                    daily_cost: None,
                     version: 1,
                     created_at: now,
                     updated_at: now,

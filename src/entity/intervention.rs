@@ -16,6 +16,9 @@ pub struct Model {
     pub end_reason: Option<String>,
     pub unit_id: Uuid,
     pub decided_by: Option<Uuid>,
+    /// Whole SEK a day, for open care only (24-hour care is costed on its
+    /// placements).
+    pub daily_cost: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -11,6 +11,7 @@ pub mod emergency_grant;
 pub mod follow_up;
 pub mod grant_request;
 pub mod intervention;
+pub mod open_care_tally;
 pub mod placement;
 pub mod placement_reason;
 pub mod reason;

@@ -8,6 +8,7 @@ pub mod deadlines;
 pub mod input_check;
 pub mod interventions;
 pub mod loaders;
+pub mod open_care;
 pub mod pagination;
 pub mod placements;
 pub mod prefetch;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     admin::grants::GrantQuery,
     audit::AuditQuery,
     statistics::StatisticsQuery,
+    open_care::OpenCareQuery,
 );
 
 /// All mutations; named `Mutation` in the schema.
@@ -50,6 +52,7 @@ pub struct MutationRoot(
     admin::roles::RoleMutation,
     admin::grants::GrantMutation,
     statistics::StatisticsMutation,
+    open_care::OpenCareMutation,
 );
 
 /// The schema type.

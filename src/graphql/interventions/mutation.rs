@@ -27,6 +27,9 @@ pub struct CreateInterventionInput {
     pub start_date: Date,
     /// The responsible unit; by default the child's.
     pub unit_id: Option<ID>,
+    /// What open care costs a day, in whole SEK (0-1,000,000); not for
+    /// 24-hour care, which is costed on its placements.
+    pub daily_cost: Option<i64>,
 }
 
 async fn reload(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Intervention> {
@@ -94,6 +97,7 @@ impl InterventionMutation {
             end: None,
             unit_id,
             decided_by: p.user_id,
+            daily_cost: input.daily_cost,
         };
         let (row, change) = store::insert(&txn, &child, &new).await?;
         record_change(&txn, ctx, rc, change).await?;

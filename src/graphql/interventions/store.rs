@@ -27,6 +27,8 @@ pub struct NewIntervention {
     pub end: Option<(NaiveDate, InterventionEndReason)>,
     pub unit_id: Uuid,
     pub decided_by: Uuid,
+    /// Whole SEK a day, open care only.
+    pub daily_cost: Option<i64>,
 }
 
 /// The audit values of an intervention.
@@ -34,7 +36,7 @@ pub fn snapshot(i: &intervention::Model) -> serde_json::Value {
     json!({
         "childId": i.child_id.to_string(), "kind": i.kind, "legalBasis": i.legal_basis,
         "decisionDate": i.decision_date, "startDate": i.start_date, "endDate": i.end_date,
-        "endReason": i.end_reason, "unitId": i.unit_id.to_string(),
+        "endReason": i.end_reason, "unitId": i.unit_id.to_string(), "dailyCost": i.daily_cost,
     })
 }
 
@@ -54,6 +56,24 @@ pub fn check(new: &NewIntervention) -> Result<(), AppError> {
         return Err(AppError::bad_input(
             "legalBasis",
             "Open care is given under SOL, or without a legal basis.",
+        ));
+    }
+    if twenty_four && new.daily_cost.is_some() {
+        return Err(AppError::bad_input(
+            "dailyCost",
+            "24-hour care is costed on its placements, not on the intervention.",
+        ));
+    }
+    if new
+        .daily_cost
+        .is_some_and(|c| !crate::domain::bounds::within(c, crate::domain::bounds::MAX_DAILY_COST))
+    {
+        return Err(AppError::bad_input(
+            "dailyCost",
+            format!(
+                "The daily cost must lie in 0-{} SEK.",
+                crate::domain::bounds::MAX_DAILY_COST
+            ),
         ));
     }
     if new.decision_date > new.start_date {
@@ -84,6 +104,7 @@ pub async fn insert<C: ConnectionTrait>(
         end_reason: Set(new.end.map(|e| e.1.as_str().to_owned())),
         unit_id: Set(new.unit_id),
         decided_by: Set(Some(new.decided_by)),
+        daily_cost: Set(new.daily_cost),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -283,6 +304,7 @@ pub async fn for_placement<C: ConnectionTrait>(
             .map(|(d, r)| (d, InterventionEndReason::of_placement(r))),
         unit_id: child.unit_id,
         decided_by: placing.decided_by,
+        daily_cost: None,
     };
     let (row, change) = insert(txn, child, &new).await?;
     Ok((row, false, Some(change)))

@@ -80,6 +80,12 @@ impl Intervention {
             .as_deref()
             .and_then(InterventionEndReason::parse))
     }
+    /// What open care costs a day, in whole SEK; null for 24-hour care
+    /// (costed on its placements) and where none was recorded.
+    async fn daily_cost(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        gate(ctx, &self.subject())?;
+        Ok(self.0.intervention.daily_cost)
+    }
     /// The unit responsible for the intervention.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<Unit>> {
         gate(ctx, &self.subject())?;
