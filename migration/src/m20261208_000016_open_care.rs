@@ -50,11 +50,14 @@ fn table(backend: DbBackend) -> String {
 }
 
 fn daily_cost(backend: DbBackend) -> Vec<String> {
-    let rule = "daily_cost IS NULL OR (daily_cost BETWEEN 0 AND 1000000 AND kind <> 'TWENTY_FOUR_HOUR')";
+    let rule =
+        "daily_cost IS NULL OR (daily_cost BETWEEN 0 AND 1000000 AND kind <> 'TWENTY_FOUR_HOUR')";
     if backend == DbBackend::Postgres {
         vec![
             "ALTER TABLE interventions ADD COLUMN daily_cost BIGINT".to_owned(),
-            format!("ALTER TABLE interventions ADD CONSTRAINT interventions_daily_cost CHECK ({rule})"),
+            format!(
+                "ALTER TABLE interventions ADD CONSTRAINT interventions_daily_cost CHECK ({rule})"
+            ),
         ]
     } else {
         vec![format!(

@@ -257,7 +257,8 @@ pub fn needs_approval(permission: Permission) -> bool {
         | PlacementDetailsRead | PlacementCostRead | SettingRead | SettingContactRead
         | ChildWrite | PlacementWrite | SettingWrite | ProtectedIdentity | EmergencyAccess
         | AdminManage => true,
-        StatisticsRead | BudgetWrite | AuditRead | AdminRead | CaseloadManage
-        | OpenCareRecord => false,
+        StatisticsRead | BudgetWrite | AuditRead | AdminRead | CaseloadManage | OpenCareRecord => {
+            false
+        }
     }
 }

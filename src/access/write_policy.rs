@@ -152,4 +152,3 @@ pub fn write_rule(mutation: &str, field: &str) -> Option<&'static WriteRule> {
         .get(&format!("{mutation}.{field}"))
         .copied()
 }
-

@@ -178,3 +178,53 @@ pub(super) fn open_care(
     }
     out
 }
+
+/// The demo's anonymous open care (SoL 11:5, no identities): each month
+/// from 2023 to today, parenting groups, a drop-in family centre and other
+/// open care, with participants rising every year as the municipality
+/// moves from placements to prevention.
+pub(super) fn tallies(
+    unit_id: Uuid,
+    recorded_by: Option<Uuid>,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<crate::entity::open_care_tally::Model> {
+    // Participants a month in 2023 and cost per participant-month, per kind.
+    const KINDS: [(InterventionKind, i32, i64); 3] = [
+        (InterventionKind::ParentingSupport, 12, 1_800),
+        (InterventionKind::FamilyTreatment, 4, 9_000),
+        (InterventionKind::OtherOpenCare, 20, 600),
+    ];
+    let mut out = Vec::new();
+    for year in super::plan::YEARS {
+        for month in 1..=12 {
+            let Some(first) = chrono::NaiveDate::from_ymd_opt(year, month, 1) else {
+                continue;
+            };
+            if first > today {
+                break;
+            }
+            for (k, &(kind, base, per_head)) in KINDS.iter().enumerate() {
+                // Rising by half the base each year, with a summer dip.
+                let growth = base * (year - 2023) / 2;
+                let summer = if (6..=8).contains(&month) {
+                    base / 4
+                } else {
+                    0
+                };
+                let participants = base + growth - summer + (month as i32 + k as i32) % 3;
+                out.push(crate::entity::open_care_tally::Model {
+                    unit_id,
+                    kind: kind.as_str().to_owned(),
+                    month: first,
+                    participants,
+                    cost: i64::from(participants) * per_head,
+                    recorded_by,
+                    version: 1,
+                    updated_at: now,
+                });
+            }
+        }
+    }
+    out
+}

@@ -159,6 +159,7 @@ async fn insert_plan(
         interventions::open_care(plan, unit_id, decided_by, today, now),
     )
     .await?;
+    insert(txn, interventions::tallies(unit_id, decided_by, today, now)).await?;
     let placements = plan.placements.iter().map(|p| placement::Model {
         id: p.id,
         child_id: plan.children[p.child].id,

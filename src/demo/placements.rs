@@ -13,18 +13,19 @@ use crate::domain::enums::{EndReason, LegalBasis, PlacementType as T, ReasonCode
 const CASELOAD_SIZE: usize = 15;
 
 /// Ended placements per type: how many start in 2023, 2024 and 2025, and
-/// the shortest and longest duration in days. HVB and agency foster homes
-/// fall and own foster homes rise year over year (the shift domain.md
-/// describes); each lies inside its start year, so no placement straddling
-/// a new year blurs the trend.
+/// the shortest and longest duration in days. Fewer children enter care
+/// each year, HVB and agency foster homes fall fastest, and with the open
+/// placements own foster homes rise year over year (the shift domain.md
+/// and issue 14 describe); each lies inside its start year, so no placement
+/// straddling a new year blurs the trend.
 const HISTORY: &[(T, [usize; 3], i64, i64)] = &[
-    (T::Hvb, [18, 10, 4], 30, 240),
-    (T::AgencyFosterHome, [16, 9, 4], 60, 300),
-    (T::OwnFosterHome, [4, 10, 18], 60, 300),
-    (T::KinshipHome, [4, 4, 5], 30, 300),
-    (T::EmergencyHome, [7, 6, 6], 7, 90),
-    (T::Sis, [3, 2, 2], 30, 180),
-    (T::SupportedHousing, [2, 2, 2], 60, 240),
+    (T::Hvb, [22, 12, 3], 30, 240),
+    (T::AgencyFosterHome, [20, 11, 3], 60, 300),
+    (T::OwnFosterHome, [6, 10, 6], 60, 300),
+    (T::KinshipHome, [6, 5, 2], 30, 300),
+    (T::EmergencyHome, [10, 7, 3], 7, 90),
+    (T::Sis, [3, 2, 1], 30, 180),
+    (T::SupportedHousing, [3, 3, 1], 60, 240),
 ];
 
 /// Open placements per type, 90 in all (domain.md's "over 90 children"),
@@ -110,7 +111,7 @@ impl Gen {
     /// mid-2024 add more days to 2025 than to 2024, which keeps their rise.
     pub(super) fn open_floor(&self, ptype: T) -> NaiveDate {
         let floor = match ptype {
-            T::OwnFosterHome => ymd(2024, 7, 1),
+            T::OwnFosterHome | T::KinshipHome => ymd(2023, 1, 1),
             T::AgencyFosterHome | T::Hvb => first_open_day().max(self.today - Duration::days(150)),
             T::EmergencyHome => ymd(2025, 1, 1).max(self.today - Duration::days(120)),
             _ => ymd(2025, 1, 1),
@@ -153,10 +154,16 @@ impl Gen {
                 for kind in std::iter::once(ptype).chain(FALLBACK.iter().copied()) {
                     let earliest = self.open_floor(kind).max(free_from);
                     let spread = (self.today - earliest).num_days().max(0);
-                    let span = (
-                        earliest + Duration::days(self.rng.gen_range(0..=spread)),
-                        None,
-                    );
+                    // Family homes' open placements start ever more rarely
+                    // (density falling linearly to today): fewer children
+                    // enter 24-hour care each year, as in Kramfors's plan.
+                    let u: f64 = self.rng.gen_range(0.0..1.0);
+                    let offset = if matches!(kind, T::OwnFosterHome | T::KinshipHome) {
+                        (spread as f64 * (1.0 - u.sqrt())) as i64
+                    } else {
+                        (spread as f64 * u) as i64
+                    };
+                    let span = (earliest + Duration::days(offset), None);
                     if let Some(setting) = self.pick_setting(kind, &span) {
                         self.add(child, setting, span, None);
                         break;

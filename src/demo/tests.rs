@@ -268,3 +268,33 @@ fn budgets_and_users_are_complete() {
         "fredrik supports about half the homes"
     );
 }
+
+#[test]
+fn fewer_children_enter_twenty_four_hour_care_every_year() {
+    // Kramfors's shift: new 24-hour interventions fall year by year over
+    // the whole years of the history, on every run date from 2026 to 2028
+    // (open placements move with the run date, so each month is tried).
+    for month in 0..36 {
+        let today = first_open_day() + Duration::days(1 + 30 * month);
+        let plan = plan(today);
+        let linked = super::interventions::twenty_four_hour(
+            &plan,
+            uuid::Uuid::nil(),
+            None,
+            chrono::Utc::now(),
+        );
+        let counts: Vec<usize> = (2023..=2025)
+            .map(|year| {
+                linked
+                    .interventions
+                    .iter()
+                    .filter(|i| i.start_date.format("%Y").to_string() == year.to_string())
+                    .count()
+            })
+            .collect();
+        assert!(
+            counts.windows(2).all(|w| w[0] > w[1]),
+            "{today}: new 24-hour interventions {counts:?}"
+        );
+    }
+}

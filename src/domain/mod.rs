@@ -3,6 +3,7 @@
 pub mod bounds;
 pub mod deadlines;
 pub mod enums;
+pub mod measures;
 pub mod period;
 pub mod pin;
 pub mod statistics;

@@ -8,6 +8,7 @@ pub mod deadlines;
 pub mod input_check;
 pub mod interventions;
 pub mod loaders;
+pub mod measures;
 pub mod open_care;
 pub mod pagination;
 pub mod placements;
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     audit::AuditQuery,
     statistics::StatisticsQuery,
     open_care::OpenCareQuery,
+    measures::MeasureQuery,
 );
 
 /// All mutations; named `Mutation` in the schema.

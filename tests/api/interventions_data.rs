@@ -138,12 +138,10 @@ async fn the_demo_shifts_from_placements_to_open_care() {
     let app = TestApp::demo(Backend::Sqlite).await;
     let maria = app.login("maria.manager").await;
     let body = app
-        .gql(Some(&maria), "{ children(first: 500) { edges { node { interventions { kind startDate endReason placements { id } } } } } }", json!({}))
+        .gql(Some(&maria), "{ children(first: 500) { edges { node { interventions { kind placements { id } } } } } }", json!({}))
         .await;
     assert!(body.get("errors").is_none(), "{body}");
-    let mut open = [0usize; 3];
-    let mut full = [0usize; 3];
-    let mut custody = 0;
+    let mut full = 0;
     for edge in body["data"]["children"]["edges"]
         .as_array()
         .cloned()
@@ -154,37 +152,54 @@ async fn the_demo_shifts_from_placements_to_open_care() {
             .cloned()
             .unwrap_or_default()
         {
-            let year: usize = care["startDate"]
-                .as_str()
-                .and_then(|d| d[..4].parse().ok())
-                .unwrap_or(0);
-            let Some(slot) = year.checked_sub(2023).filter(|s| *s < 3) else {
-                continue;
-            };
             if care["kind"] == "TWENTY_FOUR_HOUR" {
-                full[slot] += 1;
-                assert!(
-                    !care["placements"].as_array().is_none_or(Vec::is_empty),
-                    "{care}"
-                );
-            } else {
-                open[slot] += 1;
+                full += 1;
+                let placements = care["placements"].as_array().map_or(0, Vec::len);
+                assert!(placements > 0, "24-hour care is made of placements: {care}");
             }
-            custody += usize::from(care["endReason"] == "CUSTODY_TRANSFERRED");
         }
     }
-    assert!(
-        open[0] < open[1] && open[1] < open[2],
-        "open care rises: {open:?}"
-    );
-    // The open-care-to-placement ratio in new interventions rises every year
-    // (the demo's 90 open placements start in 2024-2026, so new 24-hour
-    // care alone does not fall yet; the history's ended placements do).
-    let ratio = |y: usize| open[y] as f64 / full[y].max(1) as f64;
-    assert!(
-        ratio(0) < ratio(1) && ratio(1) < ratio(2),
-        "{open:?} against {full:?}"
-    );
+    assert!(full > 100, "{full} 24-hour interventions");
+    let body = app
+        .gql(
+            Some(&maria),
+            "{ careMeasures(fromYear: 2023, toYear: 2025) { disclosure years { year unitId \
+               newTwentyFourHourInterventions newOpenCareInterventions anonymousOpenCareParticipants \
+               openCareToPlacementChildren endReasons { endReason interventions } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["careMeasures"]["disclosure"], "EXACT");
+    let years = body["data"]["careMeasures"]["years"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(years.len(), 3, "{body}");
+    let series = |field: &str| -> Vec<f64> {
+        years
+            .iter()
+            .map(|y| y[field].as_f64().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let falling = |v: &[f64]| v.windows(2).all(|w| w[0] > w[1]);
+    let rising = |v: &[f64]| v.windows(2).all(|w| w[0] < w[1]);
+    let new_full = series("newTwentyFourHourInterventions");
+    assert!(falling(&new_full), "new 24-hour care falls: {new_full:?}");
+    for field in [
+        "newOpenCareInterventions",
+        "anonymousOpenCareParticipants",
+        "openCareToPlacementChildren",
+    ] {
+        let v = series(field);
+        assert!(rising(&v), "{field} rises: {v:?}");
+    }
+    let custody: i64 = years
+        .iter()
+        .flat_map(|y| y["endReasons"].as_array().cloned().unwrap_or_default())
+        .filter(|e| e["endReason"] == "CUSTODY_TRANSFERRED")
+        .map(|e| e["interventions"].as_i64().unwrap_or(0))
+        .sum();
     assert!(custody > 0, "custody transfers end some interventions");
 }
 

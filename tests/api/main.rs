@@ -24,6 +24,8 @@ mod limits;
 mod login_limits;
 mod malformed;
 mod matrix;
+mod measures;
+mod measures_access;
 mod paging;
 mod pipeline;
 mod production;

@@ -9,7 +9,7 @@ mod budget_checks;
 mod checks;
 mod differencing;
 mod disclosure;
-mod model;
+pub mod model;
 mod mutations;
 
 use std::collections::BTreeSet;

@@ -128,15 +128,18 @@ impl OpenCareQuery {
         let (rc, p, scope) = require(ctx, Permission::StatisticsRead)?;
         check_month(from.0, "from")?;
         check_month(to.0, "to")?;
-        let months = (to.0.year() - from.0.year()) * 12 + to.0.month() as i32
-            - from.0.month() as i32;
+        let months =
+            (to.0.year() - from.0.year()) * 12 + to.0.month() as i32 - from.0.month() as i32;
         if months < 0 {
             return Err(AppError::bad_input("to", "The period ends before it starts.").into());
         }
         if months >= MAX_MONTHS {
             return Err(AppError::bad_input("to", "At most ten years at a time.").into());
         }
-        let asked = unit_id.as_ref().map(|u| parse_id(u, "unitId")).transpose()?;
+        let asked = unit_id
+            .as_ref()
+            .map(|u| parse_id(u, "unitId"))
+            .transpose()?;
         let mut filter = Condition::all()
             .add(tally::Column::Month.gte(from.0))
             .add(tally::Column::Month.lte(to.0));
@@ -144,7 +147,9 @@ impl OpenCareQuery {
             (TallyReach::All, Some(u)) => filter.add(tally::Column::UnitId.eq(u)),
             (TallyReach::All, None) => filter,
             // Another unit's tallies are outside scope: none, as if absent.
-            (TallyReach::Unit(own), Some(u)) if u != own => filter.add(tally::Column::Month.lt(from.0)),
+            (TallyReach::Unit(own), Some(u)) if u != own => {
+                filter.add(tally::Column::Month.lt(from.0))
+            }
             (TallyReach::Unit(own), _) => filter.add(tally::Column::UnitId.eq(own)),
             (TallyReach::Nothing, _) => filter.add(tally::Column::Month.lt(from.0)),
         };
@@ -190,8 +195,9 @@ impl OpenCareMutation {
             .as_ref()
             .map(|u| parse_id(u, "unitId"))
             .transpose()?;
-        let unit_id = write_unit(&p, scope, asked)?
-            .ok_or_else(|| AppError::bad_input("unitId", "Name the unit the open care was given by."))?;
+        let unit_id = write_unit(&p, scope, asked)?.ok_or_else(|| {
+            AppError::bad_input("unitId", "Name the unit the open care was given by.")
+        })?;
         let state = ctx.data::<AppState>()?;
         let txn = state.db.begin().await.map_err(AppError::from)?;
         if unit::Entity::find_by_id(unit_id)
@@ -220,7 +226,9 @@ impl OpenCareMutation {
             updated_at: Set(now),
         };
         let saved = match &before {
-            Some(b) => update_versioned(&txn, row, tally::Column::Version, b.version, "tally").await?,
+            Some(b) => {
+                update_versioned(&txn, row, tally::Column::Version, b.version, "tally").await?
+            }
             None => {
                 // One conditional statement decides between two first
                 // recordings: the second inserts nothing and is CONFLICT.

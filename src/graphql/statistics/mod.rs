@@ -16,7 +16,7 @@ mod disclose;
 pub mod mutation;
 mod placement;
 mod shares;
-mod sql;
+pub(crate) mod sql;
 pub mod types;
 
 use std::sync::Arc;
@@ -47,9 +47,9 @@ const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 /// Who asks for statistics, and how their figures must be treated.
 pub(crate) struct Caller<'a> {
     rc: &'a RequestContext,
-    principal: Arc<Principal>,
+    pub(crate) principal: Arc<Principal>,
     /// The scope of the caller's `STATISTICS_READ`: whose placements count.
-    scope: Scope,
+    pub(crate) scope: Scope,
     /// Whether the caller is under disclosure control: they may not read
     /// everything the figures are broken down by in the whole scope they
     /// cover (`access::statistics::exact_figures`).
@@ -106,7 +106,7 @@ impl Caller<'_> {
 
     /// Notes the aggregate read for the audit log: no subject child, the
     /// query's name as entity id, and what was asked as fields.
-    fn audit(&self, query: &str, mut fields: Vec<String>) {
+    pub(crate) fn audit(&self, query: &str, mut fields: Vec<String>) {
         if self.suppress {
             fields.push("perturbed".to_owned());
         }
@@ -121,7 +121,7 @@ impl Caller<'_> {
 }
 
 /// Requires `STATISTICS_READ` and decides on disclosure control.
-fn caller<'a>(ctx: &'a Context<'_>) -> AppResult<Caller<'a>> {
+pub(crate) fn caller<'a>(ctx: &'a Context<'_>) -> AppResult<Caller<'a>> {
     let (rc, principal, scope) = require(ctx, Permission::StatisticsRead)?;
     let suppress = !crate::access::statistics::exact_figures(&principal, scope);
     let config = ctx
@@ -162,7 +162,7 @@ fn check_period(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
 }
 
 /// Checks a year argument.
-fn check_year(year: i32, field: &str) -> AppResult<()> {
+pub(crate) fn check_year(year: i32, field: &str) -> AppResult<()> {
     if YEARS.contains(&year) {
         Ok(())
     } else {

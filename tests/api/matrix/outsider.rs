@@ -83,6 +83,7 @@ pub async fn create(db: &DatabaseConnection) -> Outsider {
         end_reason: Set(None),
         unit_id: Set(other_unit.id),
         decided_by: Set(None),
+        daily_cost: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

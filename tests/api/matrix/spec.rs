@@ -52,6 +52,7 @@ pub fn group_of(object: &str, field: &str) -> Option<Group> {
         ("Placement", "legalBasis" | "reasons" | "moveReason") => PlacementDetails,
         ("Intervention", "child" | "placements") => PlacementChild,
         ("Intervention", "legalBasis" | "decisionDate") => PlacementDetails,
+        ("Intervention", "dailyCost") => PlacementCost,
         ("Intervention", _) => PlacementBasic,
         ("Deadline", "child") => PlacementChild,
         ("Deadline", _) => PlacementBasic,
