@@ -7,6 +7,7 @@
 //! Generation is a pure, seeded plan (`plan::plan`) that the tests check;
 //! `seed` only inserts it, in one transaction. Every person, address and
 //! number is made up; nothing here logs names or personal identity numbers.
+mod follow_ups;
 mod generator;
 mod interventions;
 mod names;
@@ -152,7 +153,7 @@ async fn insert_plan(
 
     let decided_by = Some(plan.user_id("maria.manager"));
     let linked = interventions::twenty_four_hour(plan, unit_id, decided_by, now);
-    insert(txn, linked.interventions).await?;
+    insert(txn, linked.interventions.clone()).await?;
     let today = crate::domain::today();
     insert(
         txn,
@@ -194,6 +195,15 @@ async fn insert_plan(
             })
     });
     insert(txn, reasons.collect()).await?;
+    let follow_ups = follow_ups::recorded(
+        plan,
+        &linked.interventions,
+        &linked.links,
+        decided_by,
+        today,
+        now,
+    );
+    insert(txn, follow_ups).await?;
 
     let caseloads = plan.caseloads.iter().map(|c| caseload::Model {
         id: c.id,
