@@ -4,6 +4,7 @@
 //! alias, the CareSetting union, a nested path and a batch. The checked
 //! matrix is written to target/authz-matrix-<backend>.md.
 mod checker;
+mod deadlines;
 mod outsider;
 mod spec;
 mod subjects;
@@ -29,7 +30,7 @@ const ROLES: &[(&str, &str)] = &[
 fn selection(field: &str) -> String {
     match field {
         "unit" | "caseWorkers" | "placements" | "currentPlacement" | "child" | "secretary"
-        | "currentPlacements" | "interventions" | "intervention" => {
+        | "currentPlacements" | "interventions" | "intervention" | "placement" => {
             format!("{field} {{ __typename }}")
         }
         "reasons" => "reasons { primary }".into(),
