@@ -47,6 +47,13 @@ pub struct DeadlineConfig {
     pub care_plan_months: u32,
     /// Follow-up after 24-hour care ends (23:2, 23:5): 6.
     pub follow_up_months: u32,
+    /// The day Hearth took over the register. History carried over from
+    /// elsewhere (0.1 data, migration 000014) has no follow-ups recorded;
+    /// what fell due before this day counts as done on its due date, so
+    /// that years-old care does not stand overdue for ever (`due`). None:
+    /// every deadline counts.
+    #[serde(default)]
+    pub counted_from: Option<NaiveDate>,
 }
 
 impl DeadlineConfig {
@@ -102,6 +109,7 @@ impl Default for DeadlineConfig {
             emergency_months: 2,
             care_plan_months: 24,
             follow_up_months: 6,
+            counted_from: None,
         }
     }
 }
@@ -282,3 +290,29 @@ pub fn of(care: &Care, today: NaiveDate, c: &DeadlineConfig) -> Vec<Deadline> {
 #[cfg(test)]
 #[path = "deadlines_tests.rs"]
 mod tests;
+
+/// Most deadlines that can fall due before `counted_from` in one
+/// intervention (a review every month for two centuries is 2,400).
+const MAX_CARRIED: usize = 4_000;
+
+/// The open deadlines of `care` as the deadlines list shows them: as
+/// [`of`], with whatever fell due before `c.counted_from` taken as done on
+/// its due date. The emergency-home limit is not: a child still in the
+/// emergency home past it is overdue whenever the limit passed.
+pub fn due(care: &Care, today: NaiveDate, c: &DeadlineConfig) -> Vec<Deadline> {
+    let Some(from) = c.counted_from else {
+        return of(care, today, c);
+    };
+    let mut care = care.clone();
+    for _ in 0..MAX_CARRIED {
+        let open = of(&care, today, c);
+        let Some(before) = open
+            .iter()
+            .find(|d| d.due < from && d.kind != DeadlineKind::EmergencyHomeLimit)
+        else {
+            return open;
+        };
+        care.done.push((before.kind, before.due));
+    }
+    of(&care, today, c)
+}

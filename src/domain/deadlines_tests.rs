@@ -248,3 +248,61 @@ fn a_planned_move_does_not_lift_the_emergency_home_limit_before_it() {
         "the home is not yet the child's"
     );
 }
+
+#[test]
+fn history_before_go_live_counts_as_followed_up_on_time() {
+    let rules = DeadlineConfig {
+        counted_from: Some(d(2026, 1, 1)),
+        ..DeadlineConfig::default()
+    };
+    let today = d(2026, 3, 1);
+    let kinds = |c: &Care, r: &DeadlineConfig| -> Vec<(DeadlineKind, NaiveDate)> {
+        super::due(c, today, r)
+            .into_iter()
+            .map(|x| (x.kind, x.due))
+            .collect()
+    };
+    // Open since 2019 in one foster home: the reviews every six months from
+    // 1 July 2019 count as done up to 1 July 2025; 1 January 2026 is not
+    // before go-live, so it stands (and is overdue on 1 March).
+    let open = care(
+        d(2019, 1, 1),
+        vec![stay(2, 1, OwnFosterHome, d(2019, 1, 1), None)],
+    );
+    let found = kinds(&open, &rules);
+    assert!(
+        found.contains(&(DeadlineKind::PlacementReview, d(2026, 1, 1))),
+        "{found:?}"
+    );
+    // Custody: two years from 1 January 2019, then yearly: 1 January 2026.
+    assert!(
+        found.contains(&(DeadlineKind::CustodyConsideration, d(2026, 1, 1))),
+        "{found:?}"
+    );
+    // Without a go-live day the first review of 2019 stands overdue.
+    let all = kinds(&open, &DeadlineConfig::default());
+    assert!(
+        all.contains(&(DeadlineKind::PlacementReview, d(2019, 7, 1))),
+        "{all:?}"
+    );
+    // Care that ended in 2020 had its follow-up due in 2020: nothing left.
+    let mut ended = care(
+        d(2019, 1, 1),
+        vec![stay(3, 1, Hvb, d(2019, 1, 1), Some(d(2020, 5, 31)))],
+    );
+    ended.end = Some(d(2020, 5, 31));
+    ended.end_reason = Some(InterventionEndReason::ReturnedHome);
+    assert_eq!(kinds(&ended, &rules), vec![]);
+    assert!(!kinds(&ended, &DeadlineConfig::default()).is_empty());
+    // A child still in an emergency home past its limit is overdue, go-live
+    // or not.
+    let emergency = care(
+        d(2025, 10, 1),
+        vec![stay(4, 2, EmergencyHome, d(2025, 10, 1), None)],
+    );
+    let found = kinds(&emergency, &rules);
+    assert!(
+        found.contains(&(DeadlineKind::EmergencyHomeLimit, d(2025, 12, 1))),
+        "{found:?}"
+    );
+}

@@ -263,3 +263,22 @@ async fn deadlines_take_the_same_statements_for_any_page_at_any_concurrency() {
         assert_eq!(counts[0], counts[1], "{backend:?}: {counts:?}");
     }
 }
+
+#[tokio::test]
+async fn a_go_live_day_takes_carried_over_history_as_followed_up() {
+    let today = hearth::domain::today();
+    let app = TestApp::demo_with(Backend::Sqlite, |c| c.deadlines.counted_from = Some(today)).await;
+    let maria = app.login("maria.manager").await;
+    let far = (today + chrono::Duration::days(400)).to_string();
+    let unit = list(
+        &app.gql(Some(&maria), DEADLINES, json!({"d": far, "n": 500}))
+            .await,
+    );
+    assert!(!unit.is_empty(), "what falls due from go-live on is listed");
+    for d in &unit {
+        assert!(
+            d["overdue"] == false || d["kind"] == "EMERGENCY_HOME_LIMIT",
+            "only a child still in an emergency home can be overdue on go-live day: {d}"
+        );
+    }
+}

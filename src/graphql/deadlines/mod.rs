@@ -152,7 +152,7 @@ async fn compute(
                 .collect(),
             done: records.remove(&i.id).unwrap_or_default(),
         };
-        for rule in deadlines::of(&care, today, config) {
+        for rule in deadlines::due(&care, today, config) {
             let placement = rule
                 .placement_id
                 .and_then(|id| rows.iter().find(|r| r.placement.id == id).cloned());
