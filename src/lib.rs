@@ -56,5 +56,6 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
         login_guard,
         walks,
         trusted,
+        aggregates: Arc::new(tokio::sync::Semaphore::new(state::AGGREGATE_SLOTS)),
     })
 }

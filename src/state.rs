@@ -31,4 +31,11 @@ pub struct AppState {
     pub walks: crate::audit::checkpoint::WalkStatus,
     /// The trusted documents, when only those may run (`crate::trusted`).
     pub trusted: Option<Arc<crate::trusted::TrustedDocuments>>,
+    /// Slots for aggregate computations (statistics, measures): at most
+    /// [`AGGREGATE_SLOTS`] at once, so that one request of many aliases or
+    /// a batch cannot take every core and connection.
+    pub aggregates: Arc<tokio::sync::Semaphore>,
 }
+
+/// Aggregate computations one process runs at once.
+pub const AGGREGATE_SLOTS: usize = 2;

@@ -62,6 +62,9 @@ pub struct Stay {
     pub daily_cost: i64,
     /// Whether an earlier placement of the same intervention exists.
     pub is_move: bool,
+    /// The placement's record key for disclosure control (`stat_key`, the
+    /// same as `placementStatistics` uses).
+    pub stat_key: i64,
 }
 
 /// A month's anonymous open care of a unit.
@@ -82,15 +85,27 @@ pub struct Cell {
     pub records: HashSet<Uuid>,
     pub days: i64,
     pub cost: i64,
+    /// The sum of the records' keys (disclosure control).
+    pub keys: i64,
 }
 
 impl Cell {
-    fn add(&mut self, child: Uuid, record: Uuid, days: i64, cost: i64) {
+    fn add(&mut self, child: Uuid, record: Uuid, key: i64, days: i64, cost: i64) {
         self.children.insert(child);
-        self.records.insert(record);
+        if self.records.insert(record) {
+            self.keys = self.keys.wrapping_add(key);
+        }
         self.days += days;
         self.cost = self.cost.saturating_add(cost);
     }
+}
+
+/// An intervention's record key for disclosure control: the bits of its
+/// id (the cell key mixes key sums with the configured secret, so record
+/// keys need not be secret themselves).
+pub fn intervention_key(id: &Uuid) -> i64 {
+    let v = id.as_u128();
+    ((v as u64) ^ ((v >> 64) as u64)) as i64 & i64::from(i32::MAX)
 }
 
 /// The measures of one year, for one unit or (`unit: None`) the whole scope.
@@ -135,6 +150,7 @@ impl YearMeasures {
         for c in self.ended.values() {
             all.children.extend(c.children.iter().copied());
             all.records.extend(c.records.iter().copied());
+            all.keys = all.keys.wrapping_add(c.keys);
         }
         all
     }
@@ -161,8 +177,18 @@ pub fn reentry_limit(end: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// The rows of one row's scope: everything, or one unit's.
+#[derive(Default)]
+struct Part<'a> {
+    cares: Vec<&'a Care>,
+    stays: Vec<&'a Stay>,
+    tallies: Vec<&'a Tally>,
+}
+
 /// The measures of `years`, for the whole scope and, with `by_unit`, per
-/// unit; `today` bounds open placements and interventions.
+/// unit; `today` bounds open placements and interventions. Each row reads
+/// only its own unit's rows, so the work is linear in the rows whatever
+/// the number of units.
 pub fn compute(
     cares: &[Care],
     stays: &[Stay],
@@ -171,7 +197,7 @@ pub fn compute(
     by_unit: bool,
     today: NaiveDate,
 ) -> Vec<YearMeasures> {
-    // New 24-hour care per child, for re-entry.
+    // New 24-hour care per child, in any unit of the scope, for re-entry.
     let mut starts: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
     for c in cares
         .iter()
@@ -179,39 +205,44 @@ pub fn compute(
     {
         starts.entry(c.child).or_default().push(c.start);
     }
+    let mut parts: Vec<(Option<Uuid>, Part<'_>)> = vec![(
+        None,
+        Part {
+            cares: cares.iter().collect(),
+            stays: stays.iter().collect(),
+            tallies: tallies.iter().collect(),
+        },
+    )];
+    if by_unit {
+        let mut units: BTreeMap<Uuid, Part<'_>> = BTreeMap::new();
+        for c in cares {
+            units.entry(c.unit).or_default().cares.push(c);
+        }
+        for s in stays {
+            units.entry(s.unit).or_default().stays.push(s);
+        }
+        for t in tallies {
+            units.entry(t.unit).or_default().tallies.push(t);
+        }
+        parts.extend(units.into_iter().map(|(u, part)| (Some(u), part)));
+    }
     let mut out = Vec::new();
     for year in years {
-        let mut units: Vec<Option<Uuid>> = vec![None];
-        if by_unit {
-            let mut seen: Vec<Uuid> = cares
-                .iter()
-                .map(|c| c.unit)
-                .chain(stays.iter().map(|s| s.unit))
-                .chain(tallies.iter().map(|t| t.unit))
-                .collect();
-            seen.sort();
-            seen.dedup();
-            units.extend(seen.into_iter().map(Some));
-        }
-        for unit in units {
-            let row = one(cares, stays, tallies, &starts, year, unit, today);
-            out.push(row);
+        for (unit, part) in &parts {
+            out.push(one(part, &starts, year, *unit, today));
         }
     }
     out
 }
 
 fn one(
-    cares: &[Care],
-    stays: &[Stay],
-    tallies: &[Tally],
+    part: &Part<'_>,
     starts: &HashMap<Uuid, Vec<NaiveDate>>,
     year: i32,
     unit: Option<Uuid>,
     today: NaiveDate,
 ) -> YearMeasures {
     let (first, last) = year_bounds(year);
-    let within = |u: Uuid| unit.is_none_or(|x| x == u);
     let in_year = |d: NaiveDate| d >= first && d <= last && d <= today;
     let mut m = YearMeasures {
         year,
@@ -220,43 +251,45 @@ fn one(
         ..YearMeasures::default()
     };
     let mut per_child: HashMap<Uuid, usize> = HashMap::new();
-    for s in stays.iter().filter(|s| within(s.unit)) {
+    for s in &part.stays {
         let days = placement_days(s.start, s.end, first, last, today);
         if days <= 0 {
             continue;
         }
         let cost = days.saturating_mul(s.daily_cost);
-        m.in_care.add(s.child, s.id, days, cost);
+        m.in_care.add(s.child, s.id, s.stat_key, days, cost);
         m.by_type
             .entry(s.ptype)
             .or_default()
-            .add(s.child, s.id, days, cost);
+            .add(s.child, s.id, s.stat_key, days, cost);
         *per_child.entry(s.child).or_default() += 1;
         if s.is_move && in_year(s.start) {
-            m.moves.add(s.child, s.id, 0, 0);
+            m.moves.add(s.child, s.id, s.stat_key, 0, 0);
         }
     }
-    for s in stays.iter().filter(|s| within(s.unit)) {
+    for s in &part.stays {
         if per_child.get(&s.child).is_some_and(|n| *n >= 3)
             && placement_days(s.start, s.end, first, last, today) > 0
         {
-            m.three_or_more.add(s.child, s.id, 0, 0);
+            m.three_or_more.add(s.child, s.id, s.stat_key, 0, 0);
         }
     }
-    for c in cares.iter().filter(|c| within(c.unit)) {
+    for c in &part.cares {
         if c.kind != InterventionKind::TwentyFourHour {
             let days = placement_days(c.start, c.end, first, last, today);
             if days > 0 {
                 let cost = days.saturating_mul(c.daily_cost.unwrap_or(0));
-                m.open_care.add(c.child, c.id, days, cost);
+                m.open_care
+                    .add(c.child, c.id, intervention_key(&c.id), days, cost);
             }
             if in_year(c.start) {
-                m.open_started.add(c.child, c.id, 0, 0);
+                m.open_started
+                    .add(c.child, c.id, intervention_key(&c.id), 0, 0);
             }
             continue;
         }
         if in_year(c.start) {
-            m.started.add(c.child, c.id, 0, 0);
+            m.started.add(c.child, c.id, intervention_key(&c.id), 0, 0);
         }
         let (Some(end), Some(reason)) = (c.end, c.end_reason) else {
             continue;
@@ -264,7 +297,10 @@ fn one(
         if !in_year(end) {
             continue;
         }
-        m.ended.entry(reason).or_default().add(c.child, c.id, 0, 0);
+        m.ended
+            .entry(reason)
+            .or_default()
+            .add(c.child, c.id, intervention_key(&c.id), 0, 0);
         if reason == InterventionEndReason::ReturnedHome {
             m.days_to_return_home.push((end - c.start).num_days() + 1);
             let limit = reentry_limit(end).min(today);
@@ -272,15 +308,13 @@ fn one(
                 .get(&c.child)
                 .is_some_and(|s| s.iter().any(|d| *d > end && *d <= limit));
             if again {
-                m.reentered.add(c.child, c.id, 0, 0);
+                m.reentered
+                    .add(c.child, c.id, intervention_key(&c.id), 0, 0);
             }
         }
     }
     m.days_to_return_home.sort_unstable();
-    for t in tallies
-        .iter()
-        .filter(|t| within(t.unit) && in_year(t.month))
-    {
+    for t in part.tallies.iter().filter(|t| in_year(t.month)) {
         m.anonymous_participants += t.participants;
         m.anonymous_cost = m.anonymous_cost.saturating_add(t.cost);
     }

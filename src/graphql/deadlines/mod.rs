@@ -55,7 +55,10 @@ impl DeadlineQuery {
             filter = filter.add(intervention::Column::UnitId.eq(parse_id(unit, "unit")?));
         }
         let today = crate::domain::today();
+        // Every deadline of the scope is computed: an aggregate, in a slot.
+        let slot = crate::graphql::statistics::aggregate_slot(state).await?;
         let mut found = compute(&state.db, &p, filter, today, &state.config.deadlines).await?;
+        drop(slot);
         found.retain(|d| d.rule.due <= due.0);
         found.sort_by_key(|d| (d.rule.due, d.rule.kind, d.rule.intervention_id));
         let total = found.len() as u64;

@@ -90,7 +90,7 @@ async fn stays(
     // may lie before the years asked for.
     let text = format!(
         "SELECT p.id, p.child_id, i.unit_id, p.placement_type, p.start_date, p.end_date,
-                p.daily_cost,
+                p.daily_cost, p.stat_key,
                 CASE WHEN EXISTS (SELECT 1 FROM placements q
                     WHERE q.intervention_id = p.intervention_id AND q.start_date < p.start_date)
                 THEN 1 ELSE 0 END
@@ -108,7 +108,8 @@ async fn stays(
             start: r.get(4)?,
             end: r.get(5)?,
             daily_cost: r.get(6)?,
-            is_move: r.get::<i32>(7)? == 1,
+            stat_key: r.number(7)?,
+            is_move: r.get::<i32>(8)? == 1,
         });
     }
     Ok(out)

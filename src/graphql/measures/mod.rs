@@ -14,7 +14,7 @@ use async_graphql::{Context, Object, Result};
 use crate::domain::measures::compute;
 use crate::domain::today;
 use crate::error::AppError;
-use crate::graphql::statistics::{caller, check_year};
+use crate::graphql::statistics::{aggregate_slot, caller, check_year};
 use crate::state::AppState;
 use types::CareMeasures;
 
@@ -50,18 +50,24 @@ impl MeasureQuery {
             return Err(AppError::bad_input("toYear", "At most 20 years at a time.").into());
         }
         let state = ctx.data::<AppState>()?;
+        let _slot = aggregate_slot(state).await?;
         let today = today();
         // The year before the first gives the first year's trend; a year's
         // re-entries may start up to 12 months after it.
         let rows = fetch::rows(&state.db, &who, from_year - 1, to_year + 1).await?;
-        let measures = compute(
-            &rows.cares,
-            &rows.stays,
-            &rows.tallies,
-            (from_year - 1)..=to_year,
-            by_unit,
-            today,
-        );
+        // Linear in the rows, but off the async workers: other requests go on.
+        let measures = tokio::task::spawn_blocking(move || {
+            compute(
+                &rows.cares,
+                &rows.stays,
+                &rows.tallies,
+                (from_year - 1)..=to_year,
+                by_unit,
+                today,
+            )
+        })
+        .await
+        .map_err(|_| AppError::internal("measures computation failed"))?;
         let years = publish::years(&who, &measures, from_year);
         let mut fields = vec![format!("fromYear:{from_year}"), format!("toYear:{to_year}")];
         if by_unit {

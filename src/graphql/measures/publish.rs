@@ -1,8 +1,17 @@
 //! From computed measures to what the caller is shown: exact figures, or
-//! under disclosure control every count, day and cost published by the
-//! cell-key method (keyed by the records in the cell and in its row, so the
-//! same set of records always gets the same noise), medians of fewer than
-//! ten withheld, and shares computed from the published counts.
+//! under disclosure control:
+//! - the year's children, placements, days and cost in 24-hour care, and
+//!   each placement type's, published exactly as `placementStatistics`
+//!   publishes the same figures for the same year (same records, same
+//!   keys, same noise), so two answers never give two draws of one figure;
+//! - every other count by the cell-key method, keyed by the records in the
+//!   cell and in its row's placements;
+//! - re-entries and the median time to return home withheld: a re-entry
+//!   links two placements to one child, and a duration per end reason can
+//!   match one placement's duration, which the caller knows;
+//! - a row's 24-hour figures withheld below 10 children in care, its
+//!   open-care figures below 10 children in open care;
+//! - shares and ratios computed from the published figures.
 use std::collections::HashMap;
 
 use async_graphql::ID;
@@ -11,43 +20,27 @@ use uuid::Uuid;
 use super::types::{CareDaysMeasure, CareMeasureYear, CareTrend, EndReasonMeasure};
 use crate::domain::enums::{InterventionEndReason, PlacementType};
 use crate::domain::measures::{Cell, YearMeasures, median, ratio};
+use crate::domain::statistics::MIN_BREAKDOWN;
 use crate::domain::statistics::perturbation::Figures;
 use crate::graphql::statistics::Caller;
 
-/// Fewest published interventions whose median duration is published
-/// under disclosure control (as for `placementDurations`).
-const MIN_FOR_MEDIAN: i64 = 10;
-
-/// A record's key for disclosure control: the bits of its id. The cell key
-/// mixes the sum of these with the configured secret, so they need not be
-/// secret themselves.
-fn record_key(id: &Uuid) -> i64 {
-    let v = id.as_u128();
-    ((v as u64) ^ ((v >> 64) as u64)) as i64 & i64::MAX
-}
-
-fn keys<'a>(ids: impl Iterator<Item = &'a Uuid>) -> i64 {
-    ids.map(record_key).fold(0i64, i64::wrapping_add)
-}
-
-/// Publishes one cell of a row whose records' keys sum to `row_keys`.
-fn publish(who: &Caller<'_>, family: &'static str, row_keys: i64, cell: &Cell) -> Figures {
-    let exact = Figures {
+fn exact(cell: &Cell) -> Figures {
+    Figures {
         children: cell.children.len() as i64,
         placements: cell.records.len() as i64,
         days: cell.days,
         cost: cell.cost,
-    };
-    match who.cell_keys(family) {
-        None => exact,
-        Some(control) => control.publish(row_keys, keys(cell.records.iter()), exact),
     }
 }
 
 /// A share of a whole, at most 1 (perturbed parts and wholes are rounded
 /// separately).
-fn share(part: i64, whole: i64) -> Option<f64> {
-    ratio(part, whole).map(|r| r.min(1.0))
+fn share(part: Option<i64>, whole: Option<i64>) -> Option<f64> {
+    ratio(part?, whole?).map(|r| r.min(1.0))
+}
+
+fn quotient(part: Option<i64>, whole: Option<i64>) -> Option<f64> {
+    ratio(part?, whole?)
 }
 
 /// The rows of the years from `from_year` on, each with its trend from the
@@ -83,98 +76,142 @@ fn headline(row: &CareMeasureYear) -> CareTrend {
 }
 
 fn difference(now: &CareTrend, before: &CareTrend) -> CareTrend {
-    let minus = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a - b);
+    let minus = |a: Option<i64>, b: Option<i64>| Some(a? - b?);
+    let minus_f = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
     CareTrend {
-        children_in_twenty_four_hour_care: now.children_in_twenty_four_hour_care
-            - before.children_in_twenty_four_hour_care,
-        new_twenty_four_hour_interventions: now.new_twenty_four_hour_interventions
-            - before.new_twenty_four_hour_interventions,
-        open_care_children: now.open_care_children - before.open_care_children,
-        new_open_care_interventions: now.new_open_care_interventions
-            - before.new_open_care_interventions,
-        open_care_to_placement_children: minus(
+        children_in_twenty_four_hour_care: minus(
+            now.children_in_twenty_four_hour_care,
+            before.children_in_twenty_four_hour_care,
+        ),
+        new_twenty_four_hour_interventions: minus(
+            now.new_twenty_four_hour_interventions,
+            before.new_twenty_four_hour_interventions,
+        ),
+        open_care_children: minus(now.open_care_children, before.open_care_children),
+        new_open_care_interventions: minus(
+            now.new_open_care_interventions,
+            before.new_open_care_interventions,
+        ),
+        open_care_to_placement_children: minus_f(
             now.open_care_to_placement_children,
             before.open_care_to_placement_children,
         ),
-        open_care_to_placement_cost: minus(
+        open_care_to_placement_cost: minus_f(
             now.open_care_to_placement_cost,
             before.open_care_to_placement_cost,
         ),
     }
 }
 
+/// What one row's figures are published as.
+struct Publisher<'a, 'b> {
+    who: &'a Caller<'b>,
+    /// The record keys of the row's placements.
+    row_keys: i64,
+}
+
+impl Publisher<'_, '_> {
+    fn controlled(&self) -> bool {
+        self.who.cell_keys("placements").is_some()
+    }
+
+    /// A figure `placementStatistics` publishes too: family `placements`,
+    /// keyed by its own records as a whole-year total or type row is.
+    fn as_statistics(&self, cell: &Cell) -> Figures {
+        match self.who.cell_keys("placements") {
+            None => exact(cell),
+            Some(control) => control.publish(cell.keys, cell.keys, exact(cell)),
+        }
+    }
+
+    /// Any other figure: its own family, keyed by the row's placements.
+    fn other(&self, family: &'static str, cell: &Cell) -> Figures {
+        match self.who.cell_keys(family) {
+            None => exact(cell),
+            Some(control) => control.publish(self.row_keys, cell.keys, exact(cell)),
+        }
+    }
+}
+
 fn one(who: &Caller<'_>, m: &YearMeasures) -> CareMeasureYear {
-    let ended_all = m.ended_total();
-    let row_keys = keys(
-        m.in_care
-            .records
-            .iter()
-            .chain(m.open_care.records.iter())
-            .chain(m.started.records.iter())
-            .chain(ended_all.records.iter()),
-    );
-    let p = |family: &'static str, cell: &Cell| publish(who, family, row_keys, cell);
-    let in_care = p("care:inCare", &m.in_care);
-    let children = in_care.children;
-    let moves = p("care:moves", &m.moves).placements;
-    let three = p("care:threeOrMore", &m.three_or_more).children;
-    let ended = p("care:ended", &ended_all).placements;
-    let end_reasons = InterventionEndReason::ALL
+    let p = Publisher {
+        who,
+        row_keys: m.in_care.keys,
+    };
+    let controlled = p.controlled();
+    let suppressed = controlled && (m.in_care.children.len() as i64) < MIN_BREAKDOWN;
+    let open_suppressed = controlled && (m.open_care.children.len() as i64) < MIN_BREAKDOWN;
+    let full = |v: i64| (!suppressed).then_some(v);
+    let open_fig = |v: i64| (!open_suppressed).then_some(v);
+
+    let in_care = p.as_statistics(&m.in_care);
+    let children = full(in_care.children);
+    let moves = full(p.other("care:moves", &m.moves).placements);
+    let three = full(p.other("care:threeOrMore", &m.three_or_more).children);
+    let ended = full(p.other("care:ended", &m.ended_total()).placements);
+    let end_reasons: Vec<EndReasonMeasure> = InterventionEndReason::ALL
         .iter()
         .map(|r| {
-            let n = m
-                .ended
-                .get(r)
-                .map_or(0, |c| p("care:endReason", c).placements);
+            let n = full(
+                m.ended
+                    .get(r)
+                    .map_or(0, |c| p.other("care:endReason", c).placements),
+            );
             EndReasonMeasure {
                 end_reason: *r,
                 interventions: n,
                 share: share(n, ended),
             }
         })
-        .collect::<Vec<_>>();
+        .collect();
     let custody = end_reasons
         .iter()
         .find(|e| e.end_reason == InterventionEndReason::CustodyTransferred)
-        .map_or(0, |e| e.interventions);
-    let returned = m
-        .ended
-        .get(&InterventionEndReason::ReturnedHome)
-        .map_or(0, |c| p("care:endReason", c).placements);
-    let reentries = p("care:reentered", &m.reentered).placements;
-    let by_type: Vec<(PlacementType, Figures)> = PlacementType::ALL
+        .and_then(|e| e.interventions);
+    let returned = end_reasons
+        .iter()
+        .find(|e| e.end_reason == InterventionEndReason::ReturnedHome)
+        .and_then(|e| e.interventions);
+    let reentries = (!controlled).then_some(m.reentered.records.len() as i64);
+    let by_type: Vec<(PlacementType, Option<Figures>)> = PlacementType::ALL
         .iter()
         .map(|t| {
             let f = m
                 .by_type
                 .get(t)
-                .map_or_else(Figures::default, |c| p("care:byType", c));
-            (*t, f)
+                .map_or_else(Figures::default, |c| p.as_statistics(c));
+            // A type published as no children has no days or cost to show,
+            // as its `placementStatistics` row is dropped.
+            let shown = !suppressed && (!controlled || f.children > 0);
+            (*t, shown.then_some(f))
         })
         .collect();
-    let all_days: i64 = by_type.iter().map(|(_, f)| f.days).sum();
-    let placement_cost = by_type
-        .iter()
-        .fold(0i64, |a, (_, f)| a.saturating_add(f.cost));
-    let days_of = |t: PlacementType| by_type.iter().find(|x| x.0 == t).map_or(0, |x| x.1.days);
-    let open = p("care:openCare", &m.open_care);
-    let open_cost = open.cost.saturating_add(m.anonymous_cost);
-    let perturbed = who.cell_keys("care:inCare").is_some();
+    let all_days = full(in_care.days);
+    let placement_cost = full(in_care.cost);
+    let days_of = |t: PlacementType| {
+        by_type
+            .iter()
+            .find(|x| x.0 == t)
+            .and_then(|x| x.1.map(|f| f.days))
+    };
+    let open = p.other("care:openCare", &m.open_care);
+    let open_cost = open_fig(open.cost.saturating_add(m.anonymous_cost));
+    let open_children = open_fig(open.children);
     CareMeasureYear {
         year: m.year,
         unit_id: m.unit.map(|u| ID(u.to_string())),
         children_in_twenty_four_hour_care: children,
-        placements: in_care.placements,
-        new_twenty_four_hour_interventions: p("care:started", &m.started).placements,
+        placements: full(in_care.placements),
+        new_twenty_four_hour_interventions: full(p.other("care:started", &m.started).placements),
         moves,
-        moves_per_child: ratio(moves, children),
+        moves_per_child: quotient(moves, children),
         children_with_three_or_more_placements: three,
         three_or_more_placements_share: share(three, children),
         ended_interventions: ended,
         custody_transfer_share: share(custody, ended),
         end_reasons,
         returned_home: returned,
-        median_days_to_return_home: if perturbed && returned < MIN_FOR_MEDIAN {
+        median_days_to_return_home: if controlled {
             None
         } else {
             median(&m.days_to_return_home)
@@ -186,21 +223,26 @@ fn one(who: &Caller<'_>, m: &YearMeasures) -> CareMeasureYear {
             .iter()
             .map(|(t, f)| CareDaysMeasure {
                 placement_type: *t,
-                days: f.days,
-                share: share(f.days, all_days),
-                cost: f.cost,
+                days: f.map(|f| f.days),
+                share: share(f.map(|f| f.days), all_days),
+                cost: f.map(|f| f.cost),
             })
             .collect(),
         kinship_share: share(days_of(PlacementType::KinshipHome), all_days),
         own_foster_home_share: share(days_of(PlacementType::OwnFosterHome), all_days),
         agency_foster_home_share: share(days_of(PlacementType::AgencyFosterHome), all_days),
         placement_cost,
-        open_care_children: open.children,
-        new_open_care_interventions: p("care:openStarted", &m.open_started).placements,
+        open_care_children: open_children,
+        new_open_care_interventions: open_fig(
+            p.other("care:openStarted", &m.open_started).placements,
+        ),
         anonymous_open_care_participants: m.anonymous_participants,
+        anonymous_open_care_cost: m.anonymous_cost,
         open_care_cost: open_cost,
-        open_care_to_placement_children: ratio(open.children, children),
-        open_care_to_placement_cost: ratio(open_cost, placement_cost),
+        open_care_to_placement_children: quotient(open_children, children),
+        open_care_to_placement_cost: quotient(open_cost, placement_cost),
         trend: None,
+        suppressed,
+        open_care_suppressed: open_suppressed,
     }
 }

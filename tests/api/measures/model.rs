@@ -135,6 +135,7 @@ pub(super) struct Expected {
     open_started: i64,
     open_cost: i64,
     anon: i64,
+    anon_cost: i64,
 }
 
 fn covers(start: NaiveDate, end: Option<NaiveDate>, day: NaiveDate, today: NaiveDate) -> bool {
@@ -195,7 +196,7 @@ pub(super) fn count(data: &Data, year: i32, unit: Option<&str>, today: NaiveDate
                     back |= data
                         .cares
                         .iter()
-                        .any(|o| o.full && o.child == c.child && o.start == k && ours(&o.unit));
+                        .any(|o| o.full && o.child == c.child && o.start == k);
                     k += Duration::days(1);
                 }
                 x.reentries += i64::from(back);
@@ -206,6 +207,7 @@ pub(super) fn count(data: &Data, year: i32, unit: Option<&str>, today: NaiveDate
     for (u, month, n, cost) in &data.tallies {
         if ours(u) && *month >= d(year, 1, 1) && *month <= d(year, 12, 31) && *month <= today {
             x.anon += n;
+            x.anon_cost += cost;
             x.open_cost += cost;
         }
     }
@@ -293,6 +295,13 @@ pub(super) fn assert_row(row: &Value, x: &Expected, what: &str) {
     assert_eq!(n("openCareChildren"), open, "{what}");
     assert_eq!(n("newOpenCareInterventions"), x.open_started, "{what}");
     assert_eq!(n("anonymousOpenCareParticipants"), x.anon, "{what}");
+    assert_eq!(n("anonymousOpenCareCost"), x.anon_cost, "{what}");
+    assert_eq!(
+        row["suppressed"],
+        json!(false),
+        "{what}: exact figures are never withheld"
+    );
+    assert_eq!(row["openCareSuppressed"], json!(false), "{what}");
     assert_eq!(n("openCareCost"), x.open_cost, "{what}");
     close(
         &row["openCareToPlacementChildren"],
