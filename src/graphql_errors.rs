@@ -26,6 +26,9 @@ fn is_coercion(message: &str) -> bool {
     ]
     .iter()
     .any(|p| message.starts_with(p))
+        // A required variable the request did not send: async-graphql finds
+        // it only when a resolver reads the argument.
+        || (message.starts_with("Variable ") && message.contains(" is not defined"))
 }
 
 /// The input field a validation message names (`argument "input.legalBasis"`

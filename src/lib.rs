@@ -19,6 +19,7 @@ pub mod ops;
 pub mod protocol;
 pub mod request;
 pub mod server;
+pub mod slots;
 pub mod state;
 pub mod telemetry;
 pub mod trusted;
@@ -56,6 +57,7 @@ pub async fn build_state(config: config::Config) -> anyhow::Result<state::AppSta
         login_guard,
         walks,
         trusted,
-        aggregates: Arc::new(tokio::sync::Semaphore::new(state::AGGREGATE_SLOTS)),
+        aggregates: Arc::new(slots::Slots::new(state::AGGREGATE_SLOTS)),
+        case_lists: Arc::new(slots::Slots::new(state::AGGREGATE_SLOTS)),
     })
 }

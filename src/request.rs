@@ -22,6 +22,8 @@ pub struct RequestContext {
     pub client_addr: Option<String>,
     /// Reads and denials noted by the gate, written before the response.
     pub audit: AuditBuffer,
+    /// When the request arrived (work past its timeout is refused).
+    pub started: std::time::Instant,
 }
 
 /// The request's caller, replaceable within the request.

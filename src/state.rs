@@ -31,10 +31,12 @@ pub struct AppState {
     pub walks: crate::audit::checkpoint::WalkStatus,
     /// The trusted documents, when only those may run (`crate::trusted`).
     pub trusted: Option<Arc<crate::trusted::TrustedDocuments>>,
-    /// Slots for aggregate computations (statistics, measures): at most
-    /// [`AGGREGATE_SLOTS`] at once, so that one request of many aliases or
-    /// a batch cannot take every core and connection.
-    pub aggregates: Arc<tokio::sync::Semaphore>,
+    /// Slots for statistics and care measures (`crate::slots`): at most
+    /// [`AGGREGATE_SLOTS`] at once, one per caller.
+    pub aggregates: Arc<crate::slots::Slots>,
+    /// Slots for case lists computed over a whole scope (deadlines), apart
+    /// from the statistics so that management cannot starve case work.
+    pub case_lists: Arc<crate::slots::Slots>,
 }
 
 /// Aggregate computations one process runs at once.

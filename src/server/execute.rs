@@ -161,6 +161,7 @@ async fn execute(
             .to_string(),
         ),
         audit: AuditBuffer::default(),
+        started: Instant::now(),
     };
     let mut events = Vec::new();
     let checks = match checks {

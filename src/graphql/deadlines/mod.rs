@@ -56,7 +56,8 @@ impl DeadlineQuery {
         }
         let today = crate::domain::today();
         // Every deadline of the scope is computed: an aggregate, in a slot.
-        let slot = crate::graphql::statistics::aggregate_slot(state).await?;
+        let timeout = std::time::Duration::from_secs(state.config.server.request_timeout_secs);
+        let slot = state.case_lists.take(ctx, timeout).await?;
         let mut found = compute(&state.db, &p, filter, today, &state.config.deadlines).await?;
         drop(slot);
         found.retain(|d| d.rule.due <= due.0);

@@ -50,7 +50,7 @@ impl MeasureQuery {
             return Err(AppError::bad_input("toYear", "At most 20 years at a time.").into());
         }
         let state = ctx.data::<AppState>()?;
-        let _slot = aggregate_slot(state).await?;
+        let _slot = aggregate_slot(ctx, state).await?;
         let today = today();
         // The year before the first gives the first year's trend; a year's
         // re-entries may start up to 12 months after it.

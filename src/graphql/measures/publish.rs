@@ -5,12 +5,13 @@
 //!   publishes the same figures for the same year (same records, same
 //!   keys, same noise), so two answers never give two draws of one figure;
 //! - every other count by the cell-key method, keyed by the records in the
-//!   cell and in its row's placements;
+//!   cell alone: asked again after unrelated changes it gets the same noise,
+//!   so repeating a question gives nothing to average;
 //! - re-entries and the median time to return home withheld: a re-entry
 //!   links two placements to one child, and a duration per end reason can
 //!   match one placement's duration, which the caller knows;
-//! - a row's 24-hour figures withheld below 10 children in care, its
-//!   open-care figures below 10 children in open care;
+//! - a row's 24-hour figures withheld when fewer than 10 children in care
+//!   are published, its open-care figures likewise for open care;
 //! - shares and ratios computed from the published figures.
 use std::collections::HashMap;
 
@@ -106,8 +107,6 @@ fn difference(now: &CareTrend, before: &CareTrend) -> CareTrend {
 /// What one row's figures are published as.
 struct Publisher<'a, 'b> {
     who: &'a Caller<'b>,
-    /// The record keys of the row's placements.
-    row_keys: i64,
 }
 
 impl Publisher<'_, '_> {
@@ -124,39 +123,61 @@ impl Publisher<'_, '_> {
         }
     }
 
-    /// Any other figure: its own family, keyed by the row's placements.
+    /// Any other figure: its own family, keyed by its own records only.
     fn other(&self, family: &'static str, cell: &Cell) -> Figures {
+        self.publish_own(family, cell, exact(cell))
+    }
+
+    /// A count of records (placements, interventions), rounded by itself.
+    fn records(&self, family: &'static str, cell: &Cell) -> i64 {
+        let n = cell.records.len() as i64;
+        let figures = Figures {
+            children: n,
+            placements: n,
+            ..Figures::default()
+        };
+        self.publish_own(family, cell, figures).placements
+    }
+
+    /// A count of children, rounded by itself.
+    fn children(&self, family: &'static str, cell: &Cell) -> i64 {
+        let n = cell.children.len() as i64;
+        let figures = Figures {
+            children: n,
+            placements: n,
+            ..Figures::default()
+        };
+        self.publish_own(family, cell, figures).children
+    }
+
+    fn publish_own(&self, family: &'static str, cell: &Cell, figures: Figures) -> Figures {
         match self.who.cell_keys(family) {
-            None => exact(cell),
-            Some(control) => control.publish(self.row_keys, cell.keys, exact(cell)),
+            None => figures,
+            Some(control) => control.publish(cell.keys, cell.keys, figures),
         }
     }
 }
 
 fn one(who: &Caller<'_>, m: &YearMeasures) -> CareMeasureYear {
-    let p = Publisher {
-        who,
-        row_keys: m.in_care.keys,
-    };
+    let p = Publisher { who };
     let controlled = p.controlled();
-    let suppressed = controlled && (m.in_care.children.len() as i64) < MIN_BREAKDOWN;
-    let open_suppressed = controlled && (m.open_care.children.len() as i64) < MIN_BREAKDOWN;
+    // Withheld by the published counts, so the flags say nothing the
+    // published count would not.
+    let in_care = p.as_statistics(&m.in_care);
+    let open = p.other("care:openCare", &m.open_care);
+    let suppressed = controlled && in_care.children < MIN_BREAKDOWN;
+    let open_suppressed = controlled && open.children < MIN_BREAKDOWN;
     let full = |v: i64| (!suppressed).then_some(v);
     let open_fig = |v: i64| (!open_suppressed).then_some(v);
 
-    let in_care = p.as_statistics(&m.in_care);
     let children = full(in_care.children);
-    let moves = full(p.other("care:moves", &m.moves).placements);
-    let three = full(p.other("care:threeOrMore", &m.three_or_more).children);
-    let ended = full(p.other("care:ended", &m.ended_total()).placements);
+    let moves = full(p.records("care:moves", &m.moves));
+    let three = full(p.children("care:threeOrMore", &m.three_or_more));
+    let ended = full(p.records("care:ended", &m.ended_total()));
     let end_reasons: Vec<EndReasonMeasure> = InterventionEndReason::ALL
         .iter()
         .map(|r| {
-            let n = full(
-                m.ended
-                    .get(r)
-                    .map_or(0, |c| p.other("care:endReason", c).placements),
-            );
+            let n = full(m.ended.get(r).map_or(0, |c| p.records("care:endReason", c)));
             EndReasonMeasure {
                 end_reason: *r,
                 interventions: n,
@@ -194,7 +215,6 @@ fn one(who: &Caller<'_>, m: &YearMeasures) -> CareMeasureYear {
             .find(|x| x.0 == t)
             .and_then(|x| x.1.map(|f| f.days))
     };
-    let open = p.other("care:openCare", &m.open_care);
     let open_cost = open_fig(open.cost.saturating_add(m.anonymous_cost));
     let open_children = open_fig(open.children);
     CareMeasureYear {
@@ -202,7 +222,7 @@ fn one(who: &Caller<'_>, m: &YearMeasures) -> CareMeasureYear {
         unit_id: m.unit.map(|u| ID(u.to_string())),
         children_in_twenty_four_hour_care: children,
         placements: full(in_care.placements),
-        new_twenty_four_hour_interventions: full(p.other("care:started", &m.started).placements),
+        new_twenty_four_hour_interventions: full(p.records("care:started", &m.started)),
         moves,
         moves_per_child: quotient(moves, children),
         children_with_three_or_more_placements: three,
@@ -233,9 +253,7 @@ fn one(who: &Caller<'_>, m: &YearMeasures) -> CareMeasureYear {
         agency_foster_home_share: share(days_of(PlacementType::AgencyFosterHome), all_days),
         placement_cost,
         open_care_children: open_children,
-        new_open_care_interventions: open_fig(
-            p.other("care:openStarted", &m.open_started).placements,
-        ),
+        new_open_care_interventions: open_fig(p.records("care:openStarted", &m.open_started)),
         anonymous_open_care_participants: m.anonymous_participants,
         anonymous_open_care_cost: m.anonymous_cost,
         open_care_cost: open_cost,

@@ -90,10 +90,10 @@ pub struct CareMeasureYear {
     /// Change from the year before, for the same unit or scope.
     pub trend: Option<CareTrend>,
     /// Under disclosure control, the 24-hour figures are withheld (null)
-    /// when fewer than 10 children were in 24-hour care in the row.
+    /// when fewer than 10 children in 24-hour care are published for the row.
     pub suppressed: bool,
     /// Likewise the identified open-care figures, for fewer than 10
-    /// children in open care.
+    /// children in open care published.
     pub open_care_suppressed: bool,
 }
 

@@ -138,21 +138,13 @@ pub(crate) fn caller<'a>(ctx: &'a Context<'_>) -> AppResult<Caller<'a>> {
     })
 }
 
-/// Longest wait for an aggregate slot before `TOO_MANY_REQUESTS`.
-const AGGREGATE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Waits for a slot to compute an aggregate in (`AppState::aggregates`);
-/// `TOO_MANY_REQUESTS` when none frees up in time. Held for the whole
-/// computation, its statements included.
+/// Waits for one of the statistics' slots (`crate::slots`).
 pub(crate) async fn aggregate_slot(
+    ctx: &Context<'_>,
     state: &AppState,
-) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
-    match tokio::time::timeout(AGGREGATE_WAIT, state.aggregates.clone().acquire_owned()).await {
-        Ok(Ok(permit)) => Ok(permit),
-        _ => Err(AppError::TooManyRequests {
-            retry_after_secs: AGGREGATE_WAIT.as_secs(),
-        }),
-    }
+) -> AppResult<crate::slots::Slot> {
+    let timeout = std::time::Duration::from_secs(state.config.server.request_timeout_secs);
+    state.aggregates.take(ctx, timeout).await
 }
 
 /// Checks a period: `from <= to`, both within the years statistics cover.
@@ -222,7 +214,7 @@ impl StatisticsQuery {
             }
         }
         let state = ctx.data::<AppState>()?;
-        let _slot = aggregate_slot(state).await?;
+        let _slot = aggregate_slot(ctx, state).await?;
         let result = placement::statistics(&state.db, &who, from, to, &dims).await?;
         let mut fields = period_fields(from, to);
         fields.extend(dims.iter().map(|d| d.as_str().to_owned()));
@@ -246,7 +238,7 @@ impl StatisticsQuery {
             return Err(AppError::bad_input("toYear", "toYear is before fromYear.").into());
         }
         let state = ctx.data::<AppState>()?;
-        let _slot = aggregate_slot(state).await?;
+        let _slot = aggregate_slot(ctx, state).await?;
         let points = placement::trend(&state.db, &who, from_year, to_year).await?;
         who.audit(
             "placementTrend",
@@ -264,7 +256,7 @@ impl StatisticsQuery {
         check_period(from, to)?;
         who.check_published_period(from, to)?;
         let state = ctx.data::<AppState>()?;
-        let _slot = aggregate_slot(state).await?;
+        let _slot = aggregate_slot(ctx, state).await?;
         let result = shares::reasons(&state.db, &who, from, to).await?;
         who.audit("reasonShares", period_fields(from, to));
         Ok(result)
@@ -283,7 +275,7 @@ impl StatisticsQuery {
         check_period(from, to)?;
         who.check_published_period(from, to)?;
         let state = ctx.data::<AppState>()?;
-        let _slot = aggregate_slot(state).await?;
+        let _slot = aggregate_slot(ctx, state).await?;
         let result = shares::durations(&state.db, &who, from, to).await?;
         who.audit("placementDurations", period_fields(from, to));
         Ok(result)
@@ -296,7 +288,7 @@ impl StatisticsQuery {
         let who = caller(ctx)?;
         check_year(year, "year")?;
         let state = ctx.data::<AppState>()?;
-        let _slot = aggregate_slot(state).await?;
+        let _slot = aggregate_slot(ctx, state).await?;
         let result = budget::outcome(&state.db, &who, year).await?;
         who.audit("budgetOutcome", vec![format!("year:{year}")]);
         Ok(result)
