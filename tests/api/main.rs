@@ -26,6 +26,7 @@ mod malformed;
 mod matrix;
 mod measures;
 mod measures_access;
+mod missing_variables;
 mod paging;
 mod pipeline;
 mod production;
